@@ -6,6 +6,6 @@ dir=$1; shift
 cuda_home=${CUDA_HOME:-/usr/local/cuda}
 export PATH="$cuda_home/bin:$PATH"
 if [[ ! -f $dir/build.ninja ]]; then
-  meson setup "$dir" -Dcuda_home="$cuda_home" "$@" >/dev/null
+  meson setup "$dir" -Dtoolkit_root="$cuda_home" "$@" >/dev/null
 fi
 ninja -C "$dir" >/dev/null || ninja -C "$dir"

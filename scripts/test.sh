@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 scripts/deps.sh || exit 1
 export PATH="${CUDA_HOME:-/usr/local/cuda}/bin:$PATH"
 
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 status=0
 run_suite() {  # run_suite DIR [meson options...]
   local dir=$1; shift

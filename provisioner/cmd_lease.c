@@ -1,0 +1,229 @@
+/* cmd_lease.c: gpushim up / down / status / daemon: the lease by hand, through the
+ * daemon's socket (protocol in client.h). */
+#include "cli.h"
+#include "client.h"
+#include "config.h"
+#include "daemon.h"
+#include "provider.h"
+#include "util.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int exit_for_error(const char *answer)
+{
+    static const struct { const char *code; int exit; } map[] = {
+        { "busy", EXIT_BUSY }, { "auth", EXIT_AUTH }, { "config", EXIT_CONFIG },
+        { "shutdown", EXIT_NO_DAEMON },
+    };
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (strncmp(answer, map[i].code, strlen(map[i].code)) == 0)
+            return map[i].exit;
+    return EXIT_FAILED;
+}
+
+/* The text of an ERROR answer without its code word. */
+static const char *error_text(const char *answer)
+{
+    const char *sp = strchr(answer, ' ');
+    return sp ? sp + 1 : answer;
+}
+
+static int check_provider(void)
+{
+    if (!gs_provider_current()) {
+        fprintf(stderr, "gpushim: unknown provider '%s' (see gpushim providers)\n",
+                gs_cfg("provider", "local"));
+        return EXIT_CONFIG;
+    }
+    char why[256] = "";
+    if (!gs_provider_current()->configured(why, sizeof why)) {
+        fprintf(stderr, "gpushim: provider %s is not configured: %s\n",
+                gs_provider_current()->name, why);
+        return EXIT_CONFIG;
+    }
+    return 0;
+}
+
+int cmd_up(int argc, char **argv)
+{
+    if (cli_wants_help("up", argc, argv))
+        return 0;
+    int json = 0, quiet = getenv("GPUSHIM_QUIET") && strcmp(getenv("GPUSHIM_QUIET"), "0");
+    for (int i = 1; i < argc; i++) {
+        if (cli_flag(argv[i], "json"))
+            json = 1;
+        else if (cli_flag(argv[i], "quiet"))
+            quiet = 1;
+        else
+            return cli_bad_option("up", argv[i]);
+    }
+    int bad = check_provider();
+    if (bad)
+        return bad;
+    char err[512] = "", line[4096];
+    int fd = gs_daemon_connect(1, err, sizeof err);
+    if (fd < 0) {
+        fprintf(stderr, "gpushim up: %s\n", err);
+        return EXIT_NO_DAEMON;
+    }
+    int rc = EXIT_FAILED;
+    gs_send_line(fd, "UP");
+    while (gs_read_line(fd, line, sizeof line) == 1) {
+        if (strncmp(line, "PROGRESS ", 9) == 0) {
+            if (!quiet)
+                fprintf(stderr, "%s\n", line + 9);
+            continue;
+        }
+        char ep[512], sp[3000], id[256];
+        if (sscanf(line, "READY %511s %2999s %255s", ep, sp, id) == 3) {
+            if (json)
+                printf("{\"instance\":\"%s\",\"endpoint\":\"%s\",\"secret_path\":\"%s\"}\n", id,
+                       ep, sp);
+            else
+                printf("instance %s ready, agent at %s\n", id, ep);
+            rc = 0;
+        } else if (strncmp(line, "ERROR ", 6) == 0) {
+            fprintf(stderr, "gpushim up: %s\n", error_text(line + 6));
+            rc = exit_for_error(line + 6);
+        }
+        break;
+    }
+    if (rc == EXIT_FAILED && line[0] == '\0')
+        fprintf(stderr, "gpushim up: the daemon closed the connection\n");
+    close(fd);
+    return rc;
+}
+
+int cmd_down(int argc, char **argv)
+{
+    if (cli_wants_help("down", argc, argv))
+        return 0;
+    int destroy = 0, force = 0, json = 0, shutdown = 0;
+    for (int i = 1; i < argc; i++) {
+        if (cli_flag(argv[i], "destroy"))
+            destroy = 1;
+        else if (cli_flag(argv[i], "force"))
+            force = 1;
+        else if (cli_flag(argv[i], "json"))
+            json = 1;
+        else if (cli_flag(argv[i], "exit"))     /* also end the daemon (tests, scripts) */
+            shutdown = 1;
+        else
+            return cli_bad_option("down", argv[i]);
+    }
+    char err[512] = "", line[4096] = "", req[64];
+    /* Starting a daemon here is deliberate: its start reconciles with the provider, so
+     * `down` also stops anything a crashed daemon left running. */
+    int fd = gs_daemon_connect(1, err, sizeof err);
+    if (fd < 0) {
+        fprintf(stderr, "gpushim down: %s\n", err);
+        return EXIT_NO_DAEMON;
+    }
+    snprintf(req, sizeof req, "%s%s%s", shutdown ? "SHUTDOWN" : "DOWN",
+             destroy ? " destroy" : "", force ? " force" : "");
+    gs_send_line(fd, req);
+    int rc = EXIT_FAILED;
+    if (gs_read_line(fd, line, sizeof line) == 1 && strcmp(line, "OK") == 0) {
+        rc = 0;
+        if (json)
+            printf("{\"ok\":true}\n");
+        else
+            printf("stopped\n");
+    } else if (strncmp(line, "ERROR ", 6) == 0) {
+        rc = exit_for_error(line + 6);
+        if (json)
+            printf("{\"ok\":false,\"error\":\"%s\"}\n", error_text(line + 6));
+        fprintf(stderr, "gpushim down: %s\n", error_text(line + 6));
+    } else {
+        fprintf(stderr, "gpushim down: no answer from the daemon\n");
+    }
+    close(fd);
+    return rc;
+}
+
+static void print_status_text(json_t *o)
+{
+    const char *state = json_string_value(json_object_get(o, "state"));
+    printf("provider:  %s\n", json_string_value(json_object_get(o, "provider")));
+    printf("state:     %s\n", state ? state : "none");
+    json_t *inst = json_object_get(o, "instance");
+    if (json_is_string(inst)) {
+        printf("instance:  %s\n", json_string_value(inst));
+        printf("gpu:       %s\n", json_string_value(json_object_get(o, "gpu")));
+        printf("price:     $%.4f/h\n", json_real_value(json_object_get(o, "price_per_hour")));
+    }
+    json_t *v;
+    if ((v = json_object_get(o, "endpoint")))
+        printf("agent:     %s\n", json_string_value(v));
+    if ((v = json_object_get(o, "uptime")))
+        printf("uptime:    %.0f s\n", json_real_value(v));
+    if ((v = json_object_get(o, "cost_so_far")))
+        printf("cost:      $%.4f so far\n", json_real_value(v));
+    if ((v = json_object_get(o, "elapsed")))
+        printf("starting:  %.0f s\n", json_real_value(v));
+    if ((v = json_object_get(o, "sessions")))
+        printf("sessions:  %lld\n", (long long)json_integer_value(v));
+    if ((v = json_object_get(o, "idle_seconds_left")) && json_is_number(v))
+        printf("idle stop: in %.0f s\n", json_real_value(v));
+    if ((v = json_object_get(o, "last_error")))
+        printf("error:     %s\n", json_string_value(v));
+}
+
+int cmd_status(int argc, char **argv)
+{
+    if (cli_wants_help("status", argc, argv))
+        return 0;
+    int json = 0;
+    for (int i = 1; i < argc; i++) {
+        if (cli_flag(argv[i], "json"))
+            json = 1;
+        else
+            return cli_bad_option("status", argv[i]);
+    }
+    char err[512], line[8192] = "";
+    int fd = gs_daemon_connect(0, err, sizeof err);
+    json_t *o = NULL;
+    if (fd >= 0) {
+        gs_send_line(fd, "STATUS");
+        if (gs_read_line(fd, line, sizeof line) == 1 && strncmp(line, "STATUS ", 7) == 0)
+            o = json_loads(line + 7, 0, NULL);
+        close(fd);
+    }
+    if (!o) {
+        o = json_pack("{s:s, s:n, s:s, s:b}", "provider", gs_cfg("provider", "local"),
+                      "instance", "state", "none", "daemon", 0);
+    } else {
+        json_object_set_new(o, "daemon", json_true());
+    }
+    double cost = 0;
+    if (json_is_number(json_object_get(o, "uptime"))) {
+        const gs_provider *p = gs_provider_find(json_string_value(json_object_get(o, "provider")));
+        double up = json_real_value(json_object_get(o, "uptime"));
+        if (p)
+            cost = gs_billed_seconds(up, p->granularity, p->min_seconds) *
+                   json_real_value(json_object_get(o, "price_per_hour")) / 3600.0;
+        json_object_set_new(o, "cost_so_far", json_real(cost));
+    }
+    if (json) {
+        char *s = json_dumps(o, JSON_COMPACT);
+        printf("%s\n", s);
+        free(s);
+    } else {
+        print_status_text(o);
+    }
+    json_decref(o);
+    return 0;
+}
+
+int cmd_daemon(int argc, char **argv)
+{
+    if (cli_wants_help("daemon", argc, argv))
+        return 0;
+    if (argc > 1)
+        return cli_bad_option("daemon", argv[1]);
+    return gs_daemon_main();
+}

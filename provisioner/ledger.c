@@ -1,0 +1,249 @@
+/* ledger.c: the SQLite ledger of instances, events and billed periods. Every write is a
+ * durable commit (WAL, synchronous=FULL) so a crash right after a provider call still
+ * finds the intent written. */
+#include "ledger.h"
+#include "paths.h"
+#include "util.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+
+static sqlite3 *db;
+static pthread_mutex_t db_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static const char *schema =
+    "PRAGMA journal_mode=WAL;"
+    "PRAGMA synchronous=FULL;"
+    "CREATE TABLE IF NOT EXISTS instances("
+    " provider TEXT NOT NULL, id TEXT NOT NULL, tag TEXT, state TEXT, host TEXT, port INT,"
+    " gpu TEXT, price REAL, offer TEXT, secret_path TEXT, created_at REAL, updated_at REAL,"
+    " PRIMARY KEY(provider, id));"
+    "CREATE TABLE IF NOT EXISTS events("
+    " seq INTEGER PRIMARY KEY, ts REAL, provider TEXT, instance TEXT, event TEXT,"
+    " price REAL, detail TEXT);"
+    "CREATE TABLE IF NOT EXISTS periods("
+    " seq INTEGER PRIMARY KEY, provider TEXT, instance TEXT, gpu TEXT, price REAL,"
+    " granularity TEXT, min_seconds INT, started_at REAL, stopped_at REAL, reason TEXT);";
+
+int ledger_open(char *err, size_t n)
+{
+    char dir[3900], path[4096];
+    if (gs_state_dir(dir, sizeof dir) == -1) {
+        gs_errf(err, n, "cannot create the state directory %s", dir);
+        return -1;
+    }
+    snprintf(path, sizeof path, "%s/ledger.db", dir);
+    if (sqlite3_open(path, &db) != SQLITE_OK) {
+        gs_errf(err, n, "cannot open the ledger %s: %s", path, sqlite3_errmsg(db));
+        sqlite3_close(db);
+        db = NULL;
+        return -1;
+    }
+    sqlite3_busy_timeout(db, 5000);
+    char *msg = NULL;
+    if (sqlite3_exec(db, schema, NULL, NULL, &msg) != SQLITE_OK) {
+        gs_errf(err, n, "ledger schema: %s", msg ? msg : "?");
+        sqlite3_free(msg);
+        ledger_close();
+        return -1;
+    }
+    return 0;
+}
+
+void ledger_close(void)
+{
+    if (db)
+        sqlite3_close(db);
+    db = NULL;
+}
+
+/* Binds a list of values described by a type string: 's' text, 'd' double, 'i' int. */
+static int exec_bound(const char *sql, const char *types, const void **vals)
+{
+    sqlite3_stmt *st;
+    pthread_mutex_lock(&db_lock);
+    if (!db || sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+        if (db)
+            fprintf(stderr, "gpushim: ledger: %s\n", sqlite3_errmsg(db));
+        pthread_mutex_unlock(&db_lock);
+        return -1;
+    }
+    for (int i = 0; types[i]; i++) {
+        if (types[i] == 's')
+            sqlite3_bind_text(st, i + 1, (const char *)vals[i], -1, SQLITE_TRANSIENT);
+        else if (types[i] == 'd')
+            sqlite3_bind_double(st, i + 1, *(const double *)vals[i]);
+        else
+            sqlite3_bind_int(st, i + 1, *(const int *)vals[i]);
+    }
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        fprintf(stderr, "gpushim: ledger: %s\n", sqlite3_errmsg(db));
+    pthread_mutex_unlock(&db_lock);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int ledger_event(const char *provider, const char *instance, const char *event,
+                 double price, const char *detail)
+{
+    double now = gs_now();
+    const void *v[] = { &now, provider, instance, event, &price, detail ? detail : "" };
+    return exec_bound("INSERT INTO events(ts,provider,instance,event,price,detail)"
+                      " VALUES(?,?,?,?,?,?)", "dsssds", v);
+}
+
+int ledger_put_instance(const char *provider, const gs_inst *in, const char *state)
+{
+    char key[160];
+    if (in->id[0])
+        gs_strlcpy(key, in->id, sizeof key);
+    else
+        snprintf(key, sizeof key, "pending:%s", in->tag);
+    double now = gs_now();
+    const void *v[] = { provider, key, in->tag, state, in->host, &in->port, in->gpu,
+                        &in->price, in->offer, in->secret_path, &now, &now };
+    return exec_bound(
+        "INSERT INTO instances(provider,id,tag,state,host,port,gpu,price,offer,secret_path,"
+        "created_at,updated_at) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)"
+        " ON CONFLICT(provider,id) DO UPDATE SET tag=excluded.tag, state=excluded.state,"
+        " host=excluded.host, port=excluded.port, gpu=excluded.gpu, price=excluded.price,"
+        " offer=excluded.offer, secret_path=excluded.secret_path,"
+        " updated_at=excluded.updated_at",
+        "sssssisdssdd", v);
+}
+
+int ledger_rename_pending(const char *provider, const char *tag, const char *id)
+{
+    char key[160];
+    snprintf(key, sizeof key, "pending:%s", tag);
+    const void *v[] = { id, provider, key };
+    return exec_bound("UPDATE instances SET id=? WHERE provider=? AND id=?", "sss", v);
+}
+
+int ledger_set_state(const char *provider, const char *id, const char *state)
+{
+    double now = gs_now();
+    const void *v[] = { state, &now, provider, id };
+    return exec_bound("UPDATE instances SET state=?, updated_at=? WHERE provider=? AND id=?",
+                      "sdss", v);
+}
+
+static void row_to_inst(sqlite3_stmt *st, gs_inst *out)
+{
+    memset(out, 0, sizeof *out);
+    const char *id = (const char *)sqlite3_column_text(st, 0);
+    if (id && strncmp(id, "pending:", 8) != 0)
+        gs_strlcpy(out->id, id, sizeof out->id);
+    gs_strlcpy(out->tag, (const char *)sqlite3_column_text(st, 1), sizeof out->tag);
+    gs_strlcpy(out->host, (const char *)sqlite3_column_text(st, 2), sizeof out->host);
+    out->port = sqlite3_column_int(st, 3);
+    gs_strlcpy(out->gpu, (const char *)sqlite3_column_text(st, 4), sizeof out->gpu);
+    out->price = sqlite3_column_double(st, 5);
+    gs_strlcpy(out->offer, (const char *)sqlite3_column_text(st, 6), sizeof out->offer);
+    gs_strlcpy(out->secret_path, (const char *)sqlite3_column_text(st, 7),
+               sizeof out->secret_path);
+}
+
+#define INST_COLUMNS "id,tag,host,port,gpu,price,offer,secret_path,state"
+
+static int select_instances(const char *sql, const char *provider, gs_inst *out,
+                            char states[][16], int max)
+{
+    sqlite3_stmt *st;
+    int count = 0;
+    pthread_mutex_lock(&db_lock);
+    if (db && sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, provider, -1, SQLITE_TRANSIENT);
+        while (count < max && sqlite3_step(st) == SQLITE_ROW) {
+            row_to_inst(st, &out[count]);
+            if (states)
+                gs_strlcpy(states[count], (const char *)sqlite3_column_text(st, 8), 16);
+            count++;
+        }
+        sqlite3_finalize(st);
+    }
+    pthread_mutex_unlock(&db_lock);
+    return count;
+}
+
+int ledger_find_stopped(const char *provider, gs_inst *out)
+{
+    return select_instances("SELECT " INST_COLUMNS " FROM instances WHERE provider=?"
+                            " AND state='stopped' ORDER BY updated_at DESC LIMIT 1",
+                            provider, out, NULL, 1);
+}
+
+int ledger_live_instances(const char *provider, gs_inst *out, char states[][16], int max)
+{
+    return select_instances("SELECT " INST_COLUMNS " FROM instances WHERE provider=?"
+                            " AND state<>'destroyed' ORDER BY created_at",
+                            provider, out, states, max);
+}
+
+int ledger_period_open(const char *provider, const gs_inst *in, const char *granularity,
+                       int min_seconds, double started_at)
+{
+    const void *v[] = { provider, in->id, in->gpu, &in->price, granularity, &min_seconds,
+                        &started_at };
+    return exec_bound("INSERT INTO periods(provider,instance,gpu,price,granularity,"
+                      "min_seconds,started_at) VALUES(?,?,?,?,?,?,?)", "sssdsid", v);
+}
+
+int ledger_period_close(const char *provider, const char *id, double stopped_at,
+                        const char *reason)
+{
+    const void *v[] = { &stopped_at, reason, provider, id };
+    return exec_bound("UPDATE periods SET stopped_at=?, reason=? WHERE provider=? AND"
+                      " instance=? AND stopped_at IS NULL", "dsss", v);
+}
+
+int ledger_usage(double since, double until, const char *provider, ledger_usage_fn fn,
+                 void *arg)
+{
+    const char *sql =
+        "SELECT provider,instance,gpu,price,granularity,min_seconds,started_at,"
+        "IFNULL(stopped_at,0) FROM periods WHERE (?1=0 OR IFNULL(stopped_at,?3+1e12)>=?1)"
+        " AND (?2=0 OR started_at<?2) AND (?4 IS NULL OR provider=?4) ORDER BY started_at";
+    sqlite3_stmt *st;
+    int count = 0;
+    double now = gs_now();
+    pthread_mutex_lock(&db_lock);
+    if (!db || sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+        pthread_mutex_unlock(&db_lock);
+        return -1;
+    }
+    sqlite3_bind_double(st, 1, since);
+    sqlite3_bind_double(st, 2, until);
+    sqlite3_bind_double(st, 3, now);
+    if (provider)
+        sqlite3_bind_text(st, 4, provider, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st, 4);
+    int stop = 0;
+    while (!stop && sqlite3_step(st) == SQLITE_ROW) {
+        ledger_usage_row r;
+        memset(&r, 0, sizeof r);
+        gs_strlcpy(r.provider, (const char *)sqlite3_column_text(st, 0), sizeof r.provider);
+        gs_strlcpy(r.instance, (const char *)sqlite3_column_text(st, 1), sizeof r.instance);
+        gs_strlcpy(r.gpu, (const char *)sqlite3_column_text(st, 2), sizeof r.gpu);
+        r.price = sqlite3_column_double(st, 3);
+        gs_strlcpy(r.granularity, (const char *)sqlite3_column_text(st, 4),
+                   sizeof r.granularity);
+        r.min_seconds = sqlite3_column_int(st, 5);
+        r.started_at = sqlite3_column_double(st, 6);
+        r.stopped_at = sqlite3_column_double(st, 7);
+        double end = r.stopped_at > 0 ? r.stopped_at : now;
+        r.seconds = end > r.started_at ? end - r.started_at : 0;
+        r.billed_seconds = gs_billed_seconds(r.seconds, r.granularity, r.min_seconds);
+        r.cost = r.billed_seconds * r.price / 3600.0;
+        count++;
+        stop = fn(&r, arg) != 0;
+    }
+    sqlite3_finalize(st);
+    pthread_mutex_unlock(&db_lock);
+    return count;
+}

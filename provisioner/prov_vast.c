@@ -1,0 +1,265 @@
+/* prov_vast.c: Vast.ai over its REST API (console.vast.ai/api/v0, Bearer key).
+ * Offers: POST /bundles/ with a query; create: PUT /asks/{offer}/ with the image, an
+ * onstart that starts the agent, the secret in the instance's env and label = our tag;
+ * status: GET /instances/{id}/; start/stop: PUT /instances/{id}/ {"state":…};
+ * destroy: DELETE /instances/{id}/; ours: GET /instances?owner=me filtered by label.
+ * A too-low bid leaves a stopped instance behind while answering with an error that
+ * carries new_contract: it is destroyed at once. Billing: per second (GPU while running;
+ * the storage of stopped instances is not in the ledger, see docs).
+ * Config: vast_api_key, vast_url, vast_image, vast_disk (GB), vast_bid ($/h: interruptible). */
+#include "cloud.h"
+#include "config.h"
+#include "http.h"
+#include "provider.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *base(void) { return gs_cfg("vast_url", "https://console.vast.ai/api/v0"); }
+static const char *key(void) { return gs_cfg("vast_api_key", NULL); }
+
+static int vast_configured(char *why, size_t n)
+{
+    if (!key()) {
+        gs_errf(why, n, "GPUSHIM_VAST_API_KEY");
+        return 0;
+    }
+    return 1;
+}
+
+/* One call; *out the answer (caller frees). Non-2xx becomes an error code. */
+static int call(const char *method, const char *path, json_t *body, json_t **out, char *err,
+                size_t n)
+{
+    char url[1024];
+    gs_url(url, sizeof url, base(), path);
+    long status = 0;
+    int rc = gs_http_json(method, url, key(), body, &status, out, err, n);
+    json_decref(body);
+    if (rc != GS_OK)
+        return rc;
+    if (status >= 200 && status < 300)
+        return GS_OK;
+    char what[300];
+    snprintf(what, sizeof what, "vast %s %s", method, path);
+    rc = cloud_http_error(what, status, *out, err, n);
+    const char *e = cloud_str(json_object_get(*out, "error"), "");
+    if (strcmp(e, "no_such_instance") == 0)
+        rc = GS_EGONE;
+    return rc;
+}
+
+static int vast_offers(gs_offer *list, int max, char *err, size_t n)
+{
+    json_t *q = json_pack("{s:{s:b}, s:{s:b}, s:{s:b}, s:{s:i}, s:{s:i}, s:[[s,s]], s:s}",
+                          "verified", "eq", 1, "rentable", "eq", 1, "rented", "eq", 0,
+                          "num_gpus", "eq", 1, "direct_port_count", "gte", 1, "order",
+                          "dph_total", "asc", "type", gs_cfg("vast_bid", NULL) ? "bid" : "on-demand");
+    const char *gpu = gs_cfg("gpu", NULL);
+    if (gpu)
+        json_object_set_new(q, "gpu_name", json_pack("{s:s}", "eq", gpu));
+    double max_price = gs_cfg_num("max_price", 0);
+    if (max_price > 0)
+        json_object_set_new(q, "dph_total", json_pack("{s:f}", "lte", max_price));
+    json_t *a = NULL;
+    int rc = call("POST", "/bundles/", q, &a, err, n);
+    if (rc != GS_OK) {
+        json_decref(a);
+        return rc;
+    }
+    json_t *offers = json_object_get(a, "offers");
+    int count = 0;
+    size_t i;
+    json_t *o;
+    json_array_foreach(offers, i, o) {
+        if (count >= max)
+            break;
+        gs_offer *f = &list[count];
+        memset(f, 0, sizeof *f);
+        gs_strlcpy(f->provider, "vast", sizeof f->provider);
+        snprintf(f->id, sizeof f->id, "%lld", (long long)cloud_num(json_object_get(o, "id")));
+        gs_strlcpy(f->gpu, cloud_str(json_object_get(o, "gpu_name"), "?"), sizeof f->gpu);
+        f->num_gpus = (int)cloud_num(json_object_get(o, "num_gpus"));
+        f->price = cloud_num(json_object_get(o, "dph_total"));
+        gs_strlcpy(f->region, cloud_str(json_object_get(o, "geolocation"), ""),
+                   sizeof f->region);
+        if (cloud_offer_matches(f->gpu, f->price))
+            count++;
+    }
+    json_decref(a);
+    return count;
+}
+
+static int vast_destroy(gs_inst *in, char *err, size_t n)
+{
+    char path[256];
+    snprintf(path, sizeof path, "/instances/%s/", in->id);
+    json_t *a = NULL;
+    int rc = call("DELETE", path, NULL, &a, err, n);
+    if (rc == GS_OK && json_is_false(json_object_get(a, "success"))) {
+        const char *e = cloud_str(json_object_get(a, "error"), "");
+        rc = strcmp(e, "no_such_instance") == 0 ? GS_EGONE : GS_EFAIL;
+        gs_errf(err, n, "vast destroy %s: %s", in->id, gs_http_error_text(a));
+    }
+    json_decref(a);
+    return rc;
+}
+
+static int vast_create(gs_inst *in, char *err, size_t n)
+{
+    gs_offer offers[8];
+    int found = vast_offers(offers, 8, err, n);
+    if (found < 0)
+        return found;
+    if (found == 0) {
+        gs_errf(err, n, "vast: no offer matches GPUSHIM_GPU=%s GPUSHIM_MAX_PRICE=%s",
+                gs_cfg("gpu", "(any)"), gs_cfg("max_price", "(any)"));
+        return GS_ECAPACITY;
+    }
+    char onstart[2048], portmap[64], path[128];
+    cloud_bootstrap(onstart, sizeof onstart);
+    snprintf(portmap, sizeof portmap, "-p %d:%d", cloud_agent_port(), cloud_agent_port());
+    json_t *body = json_pack("{s:s, s:f, s:s, s:{s:s, s:s}, s:s, s:s, s:b}", "image",
+                             gs_cfg("vast_image", "gpushim/agent:latest"), "disk",
+                             gs_cfg_num("vast_disk", 16), "runtype", "ssh_direct", "env",
+                             "GPUSHIM_SECRET", in->secret, portmap, "1", "onstart", onstart,
+                             "label", in->tag, "cancel_unavail", 1);
+    double bid = gs_cfg_num("vast_bid", 0);
+    if (bid > 0)
+        json_object_set_new(body, "price", json_real(bid));
+    snprintf(path, sizeof path, "/asks/%s/", offers[0].id);
+    json_t *a = NULL;
+    int rc = call("PUT", path, body, &a, err, n);
+    json_t *contract = json_object_get(a, "new_contract");
+    int ok = rc == GS_OK && json_is_true(json_object_get(a, "success")) && contract;
+    if (contract)
+        snprintf(in->id, sizeof in->id, "%lld", (long long)cloud_num(contract));
+    if (!ok && contract) {
+        /* A failed bid that left a (stopped) instance behind: destroy it now. */
+        const char *msg = gs_http_error_text(a);
+        gs_errf(err, n, "vast create: %s (instance %s left behind, destroying it)",
+                msg ? msg : "failed", in->id);
+        char e2[256];
+        vast_destroy(in, e2, sizeof e2);
+        in->id[0] = '\0';
+        json_decref(a);
+        return GS_ECAPACITY;
+    }
+    if (rc == GS_OK && !ok) {
+        const char *msg = gs_http_error_text(a);
+        gs_errf(err, n, "vast create: %s", msg ? msg : "no new_contract in the answer");
+        rc = GS_EFAIL;
+    }
+    json_decref(a);
+    if (rc != GS_OK)
+        return rc;
+    gs_strlcpy(in->gpu, offers[0].gpu, sizeof in->gpu);
+    in->price = offers[0].price;
+    gs_strlcpy(in->offer, offers[0].id, sizeof in->offer);
+    return GS_OK;
+}
+
+/* Fills in from one entry of the instances answer. */
+static void parse_instance(json_t *o, gs_inst *in)
+{
+    snprintf(in->id, sizeof in->id, "%lld", (long long)cloud_num(json_object_get(o, "id")));
+    gs_strlcpy(in->tag, cloud_str(json_object_get(o, "label"), ""), sizeof in->tag);
+    gs_strlcpy(in->gpu, cloud_str(json_object_get(o, "gpu_name"), in->gpu), sizeof in->gpu);
+    double price = cloud_num(json_object_get(o, "dph_total"));
+    if (price > 0)
+        in->price = price;
+    const char *actual = cloud_str(json_object_get(o, "actual_status"), "");
+    const char *intended = cloud_str(json_object_get(o, "intended_status"), "");
+    gs_strlcpy(in->detail, cloud_str(json_object_get(o, "status_msg"), actual),
+               sizeof in->detail);
+    gs_strlcpy(in->host, cloud_str(json_object_get(o, "public_ipaddr"), ""), sizeof in->host);
+    char portkey[32];
+    snprintf(portkey, sizeof portkey, "%d/tcp", cloud_agent_port());
+    json_t *mapping = json_array_get(json_object_get(json_object_get(o, "ports"), portkey), 0);
+    in->port = (int)cloud_num(json_object_get(mapping, "HostPort"));
+    if (strcmp(actual, "running") == 0)
+        gs_strlcpy(in->state, GS_PSTATE_RUNNING, sizeof in->state);
+    else if ((strcmp(actual, "stopped") == 0 || strcmp(actual, "exited") == 0 ||
+              strcmp(actual, "frozen") == 0) && strcmp(intended, "running") != 0)
+        gs_strlcpy(in->state, GS_PSTATE_STOPPED, sizeof in->state);
+    else
+        gs_strlcpy(in->state, GS_PSTATE_PENDING, sizeof in->state);
+}
+
+static int vast_status(gs_inst *in, char *err, size_t n)
+{
+    char path[256];
+    snprintf(path, sizeof path, "/instances/%s/", in->id);
+    json_t *a = NULL;
+    int rc = call("GET", path, NULL, &a, err, n);
+    json_t *o = json_object_get(a, "instances");
+    if (json_is_array(o))
+        o = json_array_get(o, 0);
+    if (rc == GS_OK && !json_is_object(o))
+        rc = GS_EGONE;
+    if (rc == GS_OK)
+        parse_instance(o, in);
+    if (rc == GS_EGONE)
+        gs_strlcpy(in->state, GS_PSTATE_GONE, sizeof in->state);
+    json_decref(a);
+    return rc;
+}
+
+static int set_state(gs_inst *in, const char *state, char *err, size_t n)
+{
+    char path[256];
+    snprintf(path, sizeof path, "/instances/%s/", in->id);
+    json_t *a = NULL;
+    int rc = call("PUT", path, json_pack("{s:s}", "state", state), &a, err, n);
+    if (rc == GS_OK && json_is_false(json_object_get(a, "success"))) {
+        gs_errf(err, n, "vast %s %s: %s", state, in->id, gs_http_error_text(a));
+        rc = GS_EFAIL;
+    }
+    json_decref(a);
+    return rc;
+}
+
+static int vast_start(gs_inst *in, char *err, size_t n) { return set_state(in, "running", err, n); }
+static int vast_stop(gs_inst *in, char *err, size_t n) { return set_state(in, "stopped", err, n); }
+
+static int vast_list(gs_inst *list, int max, char *err, size_t n)
+{
+    json_t *a = NULL;
+    int rc = call("GET", "/instances?owner=me", NULL, &a, err, n);
+    if (rc != GS_OK) {
+        json_decref(a);
+        return rc;
+    }
+    int count = 0;
+    size_t i;
+    json_t *o;
+    json_array_foreach(json_object_get(a, "instances"), i, o) {
+        if (count >= max)
+            break;
+        const char *label = cloud_str(json_object_get(o, "label"), "");
+        if (strncmp(label, GS_TAG_PREFIX, strlen(GS_TAG_PREFIX)) != 0)
+            continue;
+        memset(&list[count], 0, sizeof list[count]);
+        parse_instance(o, &list[count++]);
+    }
+    json_decref(a);
+    return count;
+}
+
+const gs_provider gs_provider_vast = {
+    .name = "vast",
+    .help = "Vast.ai marketplace (REST v0)",
+    .can_stop = 1,
+    .granularity = "second",
+    .min_seconds = 0,
+    .configured = vast_configured,
+    .offers = vast_offers,
+    .create = vast_create,
+    .start = vast_start,
+    .stop = vast_stop,
+    .destroy = vast_destroy,
+    .status = vast_status,
+    .list_ours = vast_list,
+};

@@ -1,0 +1,79 @@
+/* ptx_exec.h - execution state of one block (warps, frames) shared by the interpreter
+ * (ptx_exec.c) and the launcher (ptx_launch.c). */
+#ifndef GPUSHIM_PTX_EXEC_H
+#define GPUSHIM_PTX_EXEC_H
+
+#include "ptx_internal.h"
+
+#include <pthread.h>
+
+typedef struct ptx_launch_state {
+  const ptx_func *k;
+  const ptx_module *mod;
+  ptx_launch_config cfg;
+  unsigned nthreads;            /* per block */
+  unsigned nwarps;
+  uint64_t nblocks;
+  size_t dyn_off;               /* offset of dynamic shared memory */
+  size_t shared_size;           /* static + dynamic */
+  uint64_t next_block;          /* atomic */
+  int faulted;                  /* atomic: stop handing out blocks */
+  pthread_mutex_t lock;
+  ptx_status status;
+  char err[512];
+  uint64_t insn_count;          /* atomic: thread-instructions executed (statistics) */
+} ptx_launch_state;
+
+/* One call frame of a warp. */
+typedef struct {
+  const ptx_func *fn;
+  uint64_t *regs;               /* fn->nregs rows of 32 lanes */
+  uint8_t *pbuf;                /* 32 lanes x fn->param_area bytes */
+  size_t regs_cap, pbuf_cap;
+  uint32_t local_base;          /* per-lane local offset of this frame's depot */
+  uint32_t lanes;               /* lanes that entered the frame */
+  uint32_t done;                /* lanes that returned from it */
+  uint32_t call_pc;             /* the call instruction in the caller */
+  uint32_t pc[32];              /* pcs of lanes not in the running group */
+} ptx_frame;
+
+typedef struct ptx_block ptx_block;
+
+typedef struct {
+  ptx_block *blk;
+  unsigned id;
+  uint32_t valid;               /* lanes that exist */
+  uint32_t exited;
+  uint32_t at_bar;              /* lanes waiting at a barrier */
+  ptx_frame *frames;
+  int depth, cap;
+  /* running group of the top frame */
+  uint32_t pc, mask, merge_pc;
+  bool started, finished;
+  /* barrier reduction pending */
+  const ptx_insn *bar_red;
+  uint32_t bar_red_lanes;
+  /* local memory: 32 lanes x stride bytes */
+  uint8_t *local;
+  uint32_t local_stride;
+  uint32_t local_top;
+  uint64_t sregs[SR_STATIC_COUNT][32];
+  uintptr_t cache_base, cache_end;  /* last global range hit */
+  uint8_t cc[32];               /* carry flags of add.cc / addc chains */
+  uint64_t icount;
+} ptx_warp;
+
+struct ptx_block {
+  ptx_launch_state *L;
+  unsigned ctaid[3];
+  uint8_t *shared;
+  ptx_warp *warps;
+  unsigned nwarps;
+  uint32_t red_popc, red_and, red_or;
+};
+
+/* Runs one block to completion; returns PTX_OK or the fault status (recorded in L). */
+ptx_status ptx_run_block(ptx_block *b, uint64_t block_index);
+void ptx_block_free(ptx_block *b);
+
+#endif

@@ -1,0 +1,226 @@
+/* ptx_internal.h - the decoded form of a PTX module, shared by the parser and the interpreter.
+ *
+ * The parser turns PTX text into functions holding arrays of ptx_insn: an opcode with its
+ * type(s) and modifiers folded into small fields, operands as register indices (immediates and
+ * per-warp special registers become hidden registers initialised when a frame starts), addresses
+ * as (base register, symbol, offset), branch targets as instruction indices. The interpreter
+ * (ptx_exec.c) never looks at text.
+ */
+#ifndef GPUSHIM_PTX_INTERNAL_H
+#define GPUSHIM_PTX_INTERNAL_H
+
+#include "ptx.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Scalar types. Order matters: helpers test ranges. */
+typedef enum {
+  T_NONE, T_PRED,
+  T_B8, T_B16, T_B32, T_B64, T_B128,
+  T_U8, T_U16, T_U32, T_U64,
+  T_S8, T_S16, T_S32, T_S64,
+  T_F16, T_F16X2, T_BF16, T_BF16X2, T_F32, T_F64,
+  T_COUNT
+} ptx_type;
+
+/* State spaces. */
+typedef enum { SP_GENERIC, SP_GLOBAL, SP_SHARED, SP_LOCAL, SP_CONST, SP_PARAM } ptx_space;
+
+/* Opcodes. */
+typedef enum {
+  OP_NOP,
+  /* integer and float arithmetic */
+  OP_ADD, OP_SUB, OP_MUL, OP_MAD, OP_FMA, OP_DIV, OP_REM, OP_ABS, OP_NEG, OP_MIN, OP_MAX,
+  OP_ADDC, OP_SUBC, OP_MADC, OP_MUL24, OP_MAD24, OP_SAD,
+  OP_POPC, OP_CLZ, OP_BFIND, OP_BREV, OP_BFE, OP_BFI, OP_PRMT, OP_SHF, OP_SHL, OP_SHR,
+  OP_AND, OP_OR, OP_XOR, OP_NOT, OP_CNOT, OP_LOP3, OP_DP4A, OP_DP2A, OP_TESTP, OP_COPYSIGN,
+  OP_RCP, OP_SQRT, OP_RSQRT, OP_SIN, OP_COS, OP_LG2, OP_EX2, OP_TANH,
+  /* comparison and selection */
+  OP_SETP, OP_SET, OP_SELP, OP_SLCT,
+  /* data movement and conversion */
+  OP_MOV, OP_CVT, OP_CVTA, OP_LD, OP_ST, OP_ATOM, OP_RED, OP_PREFETCH, OP_ISSPACEP,
+  /* control */
+  OP_BRA, OP_CALL, OP_RET, OP_EXIT, OP_BAR, OP_BAR_ARRIVE, OP_BAR_RED, OP_MEMBAR, OP_TRAP,
+  OP_BRKPT, OP_NANOSLEEP,
+  /* warp-level */
+  OP_SHFL, OP_VOTE, OP_MATCH, OP_ACTIVEMASK, OP_REDUX,
+  OP_COUNT
+} ptx_opcode;
+
+/* Sub-operations (ptx_insn.sub). */
+enum { CMP_EQ, CMP_NE, CMP_LT, CMP_LE, CMP_GT, CMP_GE, CMP_LO, CMP_LS, CMP_HI, CMP_HS,
+       CMP_EQU, CMP_NEU, CMP_LTU, CMP_LEU, CMP_GTU, CMP_GEU, CMP_NUM, CMP_NAN };
+enum { BOOL_NONE, BOOL_AND, BOOL_OR, BOOL_XOR };
+enum { ATOM_ADD, ATOM_MIN, ATOM_MAX, ATOM_AND, ATOM_OR, ATOM_XOR, ATOM_EXCH, ATOM_CAS,
+       ATOM_INC, ATOM_DEC };
+enum { SHFL_UP, SHFL_DOWN, SHFL_BFLY, SHFL_IDX };
+enum { VOTE_ALL, VOTE_ANY, VOTE_UNI, VOTE_BALLOT };
+enum { MATCH_ANY, MATCH_ALL };
+enum { BARRED_POPC, BARRED_AND, BARRED_OR };
+enum { PRMT_DEFAULT, PRMT_F4E, PRMT_B4E, PRMT_RC8, PRMT_ECL, PRMT_ECR, PRMT_RC16 };
+enum { TESTP_FINITE, TESTP_INFINITE, TESTP_NUMBER, TESTP_NOTANUMBER, TESTP_NORMAL,
+       TESTP_SUBNORMAL };
+
+/* Rounding modes (ptx_insn.rnd). RND_NONE means "the default for this instruction". */
+enum { RND_NONE, RND_RN, RND_RZ, RND_RM, RND_RP, RND_RNI, RND_RZI, RND_RMI, RND_RPI,
+       RND_APPROX, RND_FULL };
+
+/* Flags (ptx_insn.flags). */
+enum {
+  F_FTZ = 1 << 0, F_SAT = 1 << 1, F_HI = 1 << 2, F_LO = 1 << 3, F_WIDE = 1 << 4,
+  F_CC = 1 << 5,       /* writes the carry flag */
+  F_CLAMP = 1 << 6,    /* shf.clamp, bfind.shiftamt */
+  F_LEFT = 1 << 7,     /* shf.l */
+  F_RELU = 1 << 8, F_SHIFTAMT = 1 << 9, F_NOTDEST = 1 << 10,
+};
+
+/* Special registers. The first group is constant for a warp and becomes hidden registers. */
+typedef enum {
+  SR_TID_X, SR_TID_Y, SR_TID_Z, SR_NTID_X, SR_NTID_Y, SR_NTID_Z,
+  SR_CTAID_X, SR_CTAID_Y, SR_CTAID_Z, SR_NCTAID_X, SR_NCTAID_Y, SR_NCTAID_Z,
+  SR_LANEID, SR_WARPID, SR_NWARPID, SR_LANEMASK_EQ, SR_LANEMASK_LE, SR_LANEMASK_LT,
+  SR_LANEMASK_GE, SR_LANEMASK_GT, SR_SMID, SR_NSMID, SR_GRIDID, SR_DYN_SMEM, SR_TOTAL_SMEM,
+  SR_ENVREG, SR_WARPSZ,
+  SR_STATIC_COUNT,
+  /* dynamic: read at execution time */
+  SR_CLOCK = SR_STATIC_COUNT, SR_CLOCK64, SR_GLOBALTIMER, SR_GLOBALTIMER_LO,
+  SR_GLOBALTIMER_HI,
+  SR_COUNT
+} ptx_sreg;
+
+/* Operand kinds. */
+enum {
+  OK_NONE,
+  OK_REG,     /* register (incl. hidden constant / special rows) */
+  OK_SREG,    /* dynamic special register (clock...) */
+  OK_ADDR,    /* memory address: [reg + sym + imm] */
+  OK_SYM,     /* address of a symbol used as a value (mov %rd, sym) */
+  OK_VEC,     /* {r, r, r, r} */
+  OK_LABEL,   /* branch target: imm = instruction index */
+  OK_FUNC,    /* call target: imm = function index */
+  OK_LIST,    /* call argument list: vregs are param symbol indices, n of them */
+  OK_SINK,    /* _ */
+};
+
+/* What a symbol names, for addresses and OK_SYM values. */
+typedef enum {
+  SYM_GLOBAL,      /* module variable: value = its bound address (var index in id) */
+  SYM_SHARED,      /* static shared: value = offset in the block's shared memory */
+  SYM_DYNSHARED,   /* .extern .shared: value = the kernel's dynamic shared offset */
+  SYM_LOCAL,       /* local variable/depot: value = frame local base + offset */
+  SYM_KPARAM,      /* kernel parameter: offset in the launch parameter buffer */
+  SYM_FPARAM,      /* function / call parameter: offset in the frame's per-lane param area */
+} ptx_symkind;
+
+#define PTX_MAXVEC 8
+
+typedef struct {
+  uint8_t kind;
+  uint8_t neg;        /* !%p */
+  uint8_t n;          /* elements of OK_VEC / OK_LIST */
+  uint8_t symkind;    /* for OK_ADDR/OK_SYM with a symbol */
+  int32_t reg;        /* register index, or -1 (OK_ADDR without base register) */
+  int32_t sym;        /* symbol id (var index, or unused) or -1 */
+  int64_t imm;        /* offset / label index / function index / symbol value */
+  int32_t vregs[PTX_MAXVEC]; /* OK_VEC: register indices (-1 = sink); OK_LIST: param offsets */
+  uint32_t vsize[PTX_MAXVEC]; /* OK_LIST: sizes */
+} ptx_operand;
+
+typedef struct {
+  uint16_t op;
+  uint8_t t, t2;      /* type; second type (cvt source, etc.) */
+  uint8_t sub;        /* comparison / atomic op / mode */
+  uint8_t bop;        /* boolean combine of setp/set */
+  uint8_t rnd;
+  uint8_t space;
+  uint16_t flags;
+  uint8_t vec;        /* 1, 2, 4 for ld/st */
+  uint8_t nops;
+  int32_t guard;      /* predicate register or -1 */
+  uint8_t guard_neg;
+  uint8_t uni;
+  uint32_t line;
+  uint32_t name;      /* offset of the opcode text in the module's string pool */
+  ptx_operand o[6];
+} ptx_insn;
+
+/* A hidden register's initial value: either a constant or a warp-constant special reg. */
+typedef struct {
+  int32_t reg;
+  int32_t sreg;       /* -1 for a constant */
+  uint64_t value;
+} ptx_reginit;
+
+typedef struct ptx_func {
+  char *name;
+  const struct ptx_module *mod;
+  bool is_entry;
+  bool is_extern;     /* declared only (vprintf, malloc, ...) */
+  int builtin;        /* BUILTIN_* for extern functions we implement */
+  ptx_insn *code;
+  uint32_t ncode, capcode;
+  uint32_t nregs;
+  ptx_reginit *inits;
+  uint32_t ninits, capinits;
+  /* params: offsets in the per-lane param area (functions) or the parameter buffer (kernels) */
+  uint32_t nparams;
+  uint32_t param_off[64], param_size[64];
+  uint32_t nrets;
+  uint32_t ret_off[8], ret_size[8];
+  uint32_t param_area;      /* per-lane bytes of param space (functions) */
+  uint32_t param_bytes;     /* kernels: the parameter buffer size */
+  uint32_t local_bytes;     /* depot size */
+  uint32_t shared_bytes;    /* kernel: static shared end (module + own) */
+  unsigned maxntid[3], reqntid[3];
+  bool has_dyn_shared;
+  ptx_kernel_info info;
+} ptx_func;
+
+struct ptx_kernel {
+  ptx_func f;
+};
+
+typedef struct {
+  ptx_var_info info;
+  uintptr_t addr;
+  uint8_t *initbuf;
+} ptx_var;
+
+enum { BUILTIN_NONE, BUILTIN_VPRINTF, BUILTIN_ASSERTFAIL, BUILTIN_MALLOC, BUILTIN_FREE };
+
+struct ptx_module {
+  ptx_func **funcs;
+  uint32_t nfuncs, capfuncs;
+  ptx_var *vars;
+  uint32_t nvars, capvars;
+  uint32_t module_shared;   /* bytes of module-level .shared */
+  unsigned version, target;
+  char *strings;            /* opcode text pool */
+  uint32_t nstrings, capstrings;
+  ptx_kernel **kernels;     /* entries, in order */
+  uint32_t nkernels;
+};
+
+/* Thread-instructions executed by the last ptx_launch on this thread (for ptx-bench). */
+extern _Thread_local uint64_t ptx_thread_insn_count;
+
+/* ptx_exec.c */
+const char *ptx_type_name(int t);
+int ptx_type_bits(int t);
+
+/* ptx_printf.c: formats a device printf; reads memory through `read` (returns false on
+ * a bad address). Output goes to the print handler. */
+typedef bool (*ptx_read_fn)(void *ctx, uint64_t addr, void *dst, size_t n);
+bool ptx_format_printf(void *rctx, ptx_read_fn read, uint64_t fmt, uint64_t args, char **out,
+                       size_t *outlen);
+void ptx_emit_print(const char *text, size_t len);
+
+/* ptx_numeric.c: float helpers */
+float ptx_half_to_float(uint16_t h);
+uint16_t ptx_float_to_half(float f, int rnd);
+uint16_t ptx_double_to_half(double d, int rnd);
+float ptx_bf16_to_float(uint16_t h);
+uint16_t ptx_float_to_bf16(float f, int rnd);
+
+#endif

@@ -1,0 +1,194 @@
+/* ptx_launch.c - grid launches: validates the configuration, then spreads the blocks over the
+ * calling thread and a persistent pool of worker threads (shared by concurrent launches).
+ * Blocks are handed out through an atomic counter; the first fault stops the grid. */
+#include "ptx_exec.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef struct job {
+  ptx_launch_state *L;
+  int helpers_wanted;     /* worker slots still open */
+  int helpers_active;     /* workers running blocks of this job */
+  struct job *next;
+} job;
+
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t pool_work = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t pool_done = PTHREAD_COND_INITIALIZER;
+static job *pool_queue;
+static int pool_threads;
+
+#define PTX_MAX_SHARED (228u * 1024u)
+
+_Thread_local uint64_t ptx_thread_insn_count;
+
+static void record_failure(ptx_launch_state *L, ptx_status st, const char *what) {
+  pthread_mutex_lock(&L->lock);
+  if (L->status == PTX_OK) {
+    L->status = st;
+    snprintf(L->err, sizeof L->err, "%s in kernel %s: %s", ptx_status_name(st), L->k->name, what);
+  }
+  pthread_mutex_unlock(&L->lock);
+  __atomic_store_n(&L->faulted, 1, __ATOMIC_RELAXED);
+}
+
+/* Runs blocks of L until none are left (or a fault stops the grid). */
+static void run_blocks(ptx_launch_state *L) {
+  ptx_block b;
+  memset(&b, 0, sizeof b);
+  b.L = L;
+  for (;;) {
+    if (__atomic_load_n(&L->faulted, __ATOMIC_RELAXED)) break;
+    uint64_t idx = __atomic_fetch_add(&L->next_block, 1, __ATOMIC_RELAXED);
+    if (idx >= L->nblocks) break;
+    ptx_status st = ptx_run_block(&b, idx);
+    if (st != PTX_OK) {
+      record_failure(L, st, "out of host memory");
+      break;
+    }
+  }
+  ptx_block_free(&b);
+}
+
+static void *worker_main(void *arg) {
+  (void)arg;
+  pthread_mutex_lock(&pool_lock);
+  for (;;) {
+    job *j = pool_queue;
+    while (j && j->helpers_wanted == 0) j = j->next;
+    if (!j) {
+      pthread_cond_wait(&pool_work, &pool_lock);
+      continue;
+    }
+    j->helpers_wanted--;
+    j->helpers_active++;
+    pthread_mutex_unlock(&pool_lock);
+    run_blocks(j->L);
+    pthread_mutex_lock(&pool_lock);
+    if (--j->helpers_active == 0) pthread_cond_broadcast(&pool_done);
+  }
+  return NULL;
+}
+
+/* Makes sure at least n worker threads exist (called with pool_lock held). */
+static void ensure_pool(int n) {
+  while (pool_threads < n) {
+    pthread_t t;
+    pthread_attr_t at;
+    pthread_attr_init(&at);
+    pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+    pthread_attr_setstacksize(&at, 1 << 20);
+    int rc = pthread_create(&t, &at, worker_main, NULL);
+    pthread_attr_destroy(&at);
+    if (rc != 0) break;
+    pool_threads++;
+  }
+}
+
+static void unlink_job(job *j) {
+  for (job **pp = &pool_queue; *pp; pp = &(*pp)->next) {
+    if (*pp == j) {
+      *pp = j->next;
+      return;
+    }
+  }
+}
+
+static unsigned default_workers(void) {
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n > 0 ? (unsigned)n : 1;
+}
+
+static ptx_status bad_config(char *err, size_t errlen, ptx_status st, const char *fmt, const char *name, unsigned long long v) {
+  if (err && errlen) {
+    char msg[200];
+    snprintf(msg, sizeof msg, fmt, v);
+    snprintf(err, errlen, "%s launching %s: %s", ptx_status_name(st), name, msg);
+  }
+  return st;
+}
+
+__attribute__((visibility("default")))
+ptx_status ptx_launch(const ptx_kernel *kern, const ptx_launch_config *cfg, char *err, size_t errlen) {
+  if (err && errlen) err[0] = 0;
+  const ptx_func *k = (const ptx_func *)kern;
+  if (!k || !cfg) return PTX_ERR_INVALID_VALUE;
+  unsigned long long nthreads = (unsigned long long)cfg->block[0] * cfg->block[1] * cfg->block[2];
+  unsigned long long nblocks = (unsigned long long)cfg->grid[0] * cfg->grid[1] * cfg->grid[2];
+  if (nthreads == 0 || nblocks == 0) return bad_config(err, errlen, PTX_ERR_INVALID_VALUE, "empty grid or block (%llu)", k->name, 0);
+  if (nthreads > k->info.max_threads)
+    return bad_config(err, errlen, PTX_ERR_INVALID_VALUE, "%llu threads per block is more than the kernel allows", k->name, nthreads);
+  if (cfg->block[2] > 64 || cfg->grid[1] > 65535 || cfg->grid[2] > 65535)
+    return bad_config(err, errlen, PTX_ERR_INVALID_VALUE, "grid/block dimension out of range (%llu)", k->name, 0);
+  if (k->reqntid[0] && (cfg->block[0] != k->reqntid[0] || cfg->block[1] != (k->reqntid[1] ? k->reqntid[1] : 1) ||
+                        cfg->block[2] != (k->reqntid[2] ? k->reqntid[2] : 1)))
+    return bad_config(err, errlen, PTX_ERR_INVALID_VALUE, "block shape differs from .reqntid (%llu)", k->name, 0);
+  if (cfg->params_size < k->param_bytes || (k->param_bytes && !cfg->params))
+    return bad_config(err, errlen, PTX_ERR_INVALID_VALUE, "parameter buffer has %llu bytes, fewer than the kernel needs", k->name,
+                      (unsigned long long)cfg->params_size);
+  size_t dyn_off = ((size_t)k->shared_bytes + 15) & ~(size_t)15;
+  size_t shared = dyn_off + cfg->dynamic_shared_bytes;
+  if (shared > PTX_MAX_SHARED)
+    return bad_config(err, errlen, PTX_ERR_OUT_OF_RESOURCES, "%llu bytes of shared memory requested", k->name, (unsigned long long)shared);
+
+  ptx_launch_state *L = calloc(1, sizeof *L);
+  if (!L) return PTX_ERR_NO_MEMORY;
+  L->k = k;
+  L->mod = k->mod;
+  L->cfg = *cfg;
+  L->nthreads = (unsigned)nthreads;
+  L->nwarps = (unsigned)((nthreads + 31) / 32);
+  L->nblocks = nblocks;
+  L->dyn_off = dyn_off;
+  L->shared_size = shared;
+  pthread_mutex_init(&L->lock, NULL);
+
+  unsigned workers = cfg->max_workers ? cfg->max_workers : default_workers();
+  if (workers > nblocks) workers = (unsigned)nblocks;
+  job j = {L, (int)workers - 1, 0, NULL};
+  if (j.helpers_wanted > 0) {
+    pthread_mutex_lock(&pool_lock);
+    ensure_pool(j.helpers_wanted);
+    j.next = pool_queue;
+    pool_queue = &j;
+    pthread_cond_broadcast(&pool_work);
+    pthread_mutex_unlock(&pool_lock);
+  }
+  run_blocks(L);
+  if (j.helpers_wanted > 0 || workers > 1) {
+    pthread_mutex_lock(&pool_lock);
+    unlink_job(&j);
+    j.helpers_wanted = 0;
+    while (j.helpers_active > 0) pthread_cond_wait(&pool_done, &pool_lock);
+    pthread_mutex_unlock(&pool_lock);
+  }
+  ptx_status st = L->status;
+  if (st != PTX_OK && err && errlen) snprintf(err, errlen, "%s", L->err);
+  ptx_thread_insn_count = L->insn_count;
+  pthread_mutex_destroy(&L->lock);
+  free(L);
+  return st;
+}
+
+static const char *const status_names[] = {
+  [PTX_OK] = "PTX_OK",
+  [PTX_ERR_PARSE] = "PTX_ERR_PARSE",
+  [PTX_ERR_UNSUPPORTED] = "PTX_ERR_UNSUPPORTED",
+  [PTX_ERR_NOT_FOUND] = "PTX_ERR_NOT_FOUND",
+  [PTX_ERR_ILLEGAL_ADDRESS] = "PTX_ERR_ILLEGAL_ADDRESS",
+  [PTX_ERR_MISALIGNED] = "PTX_ERR_MISALIGNED",
+  [PTX_ERR_ILLEGAL_INSTRUCTION] = "PTX_ERR_ILLEGAL_INSTRUCTION",
+  [PTX_ERR_TRAP] = "PTX_ERR_TRAP",
+  [PTX_ERR_INVALID_VALUE] = "PTX_ERR_INVALID_VALUE",
+  [PTX_ERR_OUT_OF_RESOURCES] = "PTX_ERR_OUT_OF_RESOURCES",
+  [PTX_ERR_NO_MEMORY] = "PTX_ERR_NO_MEMORY",
+};
+
+__attribute__((visibility("default")))
+const char *ptx_status_name(ptx_status s) {
+  if ((unsigned)s < sizeof status_names / sizeof status_names[0] && status_names[s]) return status_names[s];
+  return "PTX_ERR_UNKNOWN";
+}

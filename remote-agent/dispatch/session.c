@@ -1,0 +1,412 @@
+/* session.c - the agent's session (link.h's agent side): opening one on the device, decoding a
+ * request message, running each call through the generated dispatch table, encoding the reply,
+ * and releasing everything the client owned when it goes away.
+ *
+ * Never trusts the input: the RPC header, the batch count and every call's arguments are
+ * decoded with bounds (rpcgen's XDR over the message bytes); a message that does not parse
+ * gets a GARBAGE_ARGS / PROC_UNAVAIL / PROG_* reply, and only a message that is not an RPC
+ * call at all makes us ask the transport to drop the connection (-1). */
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "session.h"
+
+/* ---- the driver, once per process ---------------------------------------------------------- */
+
+static pthread_mutex_t driver_lock = PTHREAD_MUTEX_INITIALIZER;
+static gs_driver driver;
+static void *driver_dl;
+static char driver_path_loaded[512];
+
+static int dlopen_flags(void) {
+  /* RTLD_DEEPBIND keeps the device's internal cu* calls inside it even when this process also
+   * exports cu* (the in-process link); the sanitizers refuse it, so builds with them rely on the
+   * device being linked -Bsymbolic. */
+#if defined(__SANITIZE_ADDRESS__)
+  return RTLD_NOW | RTLD_LOCAL;
+#else
+  return RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND;
+#endif
+}
+
+const gs_driver *gs_driver_load(const char *path, char *err, size_t errlen) {
+  static const char *const symbols[GS_DRIVER_COUNT] = {GS_DRIVER_SYMBOLS};
+  if (!path || !*path) path = "libcuda.so.1";
+  pthread_mutex_lock(&driver_lock);
+  if (driver_dl) {
+    int same = strcmp(path, driver_path_loaded) == 0;
+    pthread_mutex_unlock(&driver_lock);
+    if (same) return &driver;
+    snprintf(err, errlen, "this agent already serves the driver %s, not %s",
+             driver_path_loaded, path);
+    return NULL;
+  }
+  void *dl = dlopen(path, dlopen_flags());
+  if (!dl) {
+    snprintf(err, errlen, "cannot load the CUDA driver %s (%s): set --driver or GPUSHIM_DRIVER "
+             "to a libcuda.so.1", path, dlerror());
+    pthread_mutex_unlock(&driver_lock);
+    return NULL;
+  }
+  void **slots = (void **)&driver;
+  for (int i = 0; i < GS_DRIVER_COUNT; i++) slots[i] = dlsym(dl, symbols[i]);
+  /* what a session cannot work without; the rest answer CUDA_ERROR_NOT_SUPPORTED if absent */
+  const void *required[] = {driver.cuInit, driver.cuDeviceGet, driver.cuCtxCreate,
+                            driver.cuCtxDestroy, driver.cuCtxSetCurrent, driver.cuCtxPopCurrent,
+                            driver.cuCtxSynchronize, driver.cuMemFree, driver.cuMemcpyHtoDAsync,
+                            driver.cuMemcpyDtoHAsync, driver.cuStreamSynchronize};
+  static const char *const required_names[] = {
+      "cuInit", "cuDeviceGet", "cuCtxCreate", "cuCtxDestroy", "cuCtxSetCurrent",
+      "cuCtxPopCurrent", "cuCtxSynchronize", "cuMemFree", "cuMemcpyHtoDAsync",
+      "cuMemcpyDtoHAsync", "cuStreamSynchronize"};
+  for (size_t i = 0; i < sizeof required / sizeof *required; i++) {
+    if (!required[i]) {
+      snprintf(err, errlen, "the CUDA driver %s lacks %s: it is too old or not a libcuda.so.1",
+               path, required_names[i]);
+      memset(&driver, 0, sizeof driver);
+      dlclose(dl);
+      pthread_mutex_unlock(&driver_lock);
+      return NULL;
+    }
+  }
+  CUresult e = driver.cuInit(0);
+  if (e != CUDA_SUCCESS) {
+    snprintf(err, errlen, "cuInit of %s failed with error %d: no usable device", path, (int)e);
+    memset(&driver, 0, sizeof driver);
+    dlclose(dl);
+    pthread_mutex_unlock(&driver_lock);
+    return NULL;
+  }
+  driver_dl = dl;
+  snprintf(driver_path_loaded, sizeof driver_path_loaded, "%s", path);
+  pthread_mutex_unlock(&driver_lock);
+  return &driver;
+}
+
+/* ---- handles ------------------------------------------------------------------------------- */
+
+/* id = kind << 56 | generation << 32 | (slot index + 1): never 0, 1 or 2, which are the
+ * default-stream values, and never a pointer the client could guess into. */
+static uint64_t make_id(int kind, uint16_t gen, size_t index) {
+  return (uint64_t)kind << 56 | (uint64_t)gen << 32 | (uint64_t)(index + 1);
+}
+
+gs_handle_slot *gs_handle_slot_of(agent_session *s, int kind, uint64_t id) {
+  if ((int)(id >> 56) != kind || (id >> 48 & 0xff) != 0) return NULL;
+  uint64_t index = (id & 0xffffffffu);
+  if (index == 0 || index > s->nslots) return NULL;
+  gs_handle_slot *h = &s->slots[index - 1];
+  if (!h->real || h->kind != kind || h->gen != (uint16_t)(id >> 32)) return NULL;
+  return h;
+}
+
+CUresult gs_handle_get(agent_session *s, int kind, uint64_t id, void **real) {
+  if (kind == GS_H_STREAM && id <= 2) {   /* NULL, CU_STREAM_LEGACY, CU_STREAM_PER_THREAD */
+    *real = (void *)(uintptr_t)id;
+    return CUDA_SUCCESS;
+  }
+  gs_handle_slot *h = gs_handle_slot_of(s, kind, id);
+  if (!h) return kind == GS_H_CTX ? CUDA_ERROR_INVALID_CONTEXT : CUDA_ERROR_INVALID_HANDLE;
+  *real = h->real;
+  return CUDA_SUCCESS;
+}
+
+CUresult gs_handle_new(agent_session *s, int kind, void *real, uint64_t *id) {
+  if (!real) return CUDA_ERROR_UNKNOWN;
+  size_t free_slot = s->nslots;
+  for (size_t i = 0; i < s->nslots; i++) {
+    gs_handle_slot *h = &s->slots[i];
+    /* functions and kernels are looked up again and again: give the same id back */
+    if (h->real == real && h->kind == kind && (kind == GS_H_FUNC || kind == GS_H_KERNEL)) {
+      *id = make_id(kind, h->gen, i);
+      return CUDA_SUCCESS;
+    }
+    if (!h->real && free_slot == s->nslots) free_slot = i;
+  }
+  if (free_slot == s->nslots) {
+    if (s->nslots >= 0xffffffu) return CUDA_ERROR_OUT_OF_MEMORY;
+    if (s->nslots == s->capslots) {
+      size_t cap = s->capslots ? s->capslots * 2 : 64;
+      gs_handle_slot *p = realloc(s->slots, cap * sizeof *p);
+      if (!p) return CUDA_ERROR_OUT_OF_MEMORY;
+      s->slots = p;
+      s->capslots = cap;
+    }
+    memset(&s->slots[s->nslots], 0, sizeof *s->slots);
+    s->nslots++;
+  }
+  gs_handle_slot *h = &s->slots[free_slot];
+  h->gen++;
+  h->real = real;
+  h->kind = (uint8_t)kind;
+  h->ctx = s->cur;
+  h->nparams = (uint32_t)-1;
+  h->params = NULL;
+  *id = make_id(kind, h->gen, free_slot);
+  return CUDA_SUCCESS;
+}
+
+static void slot_clear(gs_handle_slot *h) {
+  free(h->params);
+  h->params = NULL;
+  h->real = NULL;
+}
+
+void gs_handle_drop(agent_session *s, int kind, uint64_t id) {
+  gs_handle_slot *h = gs_handle_slot_of(s, kind, id);
+  if (!h) return;
+  /* a module or library takes its functions and kernels with it */
+  if (kind == GS_H_MOD || kind == GS_H_LIB) {
+    for (size_t i = 0; i < s->nslots; i++)
+      if (s->slots[i].real && (s->slots[i].kind == GS_H_FUNC || s->slots[i].kind == GS_H_KERNEL))
+        slot_clear(&s->slots[i]);   /* functions are refreshed on the next lookup */
+  }
+  slot_clear(h);
+}
+
+CUresult gs_device_get(agent_session *s, int client_ordinal, CUdevice *dev) {
+  if (client_ordinal != 0) return CUDA_ERROR_INVALID_DEVICE;
+  *dev = s->dev;
+  return CUDA_SUCCESS;
+}
+
+/* ---- allocations --------------------------------------------------------------------------- */
+
+CUresult gs_range_check(agent_session *s, CUdeviceptr p, uint64_t n) {
+  if (n == 0) return CUDA_SUCCESS;
+  for (size_t i = 0; i < s->nallocs; i++) {
+    const gs_alloc *a = &s->allocs[i];
+    if (p >= a->base && p - a->base < a->size) {
+      return n <= a->size - (p - a->base) ? CUDA_SUCCESS : CUDA_ERROR_INVALID_VALUE;
+    }
+  }
+  return CUDA_ERROR_INVALID_VALUE;
+}
+
+CUresult gs_alloc_check_base(agent_session *s, CUdeviceptr p) {
+  if (p == 0) return CUDA_SUCCESS;                  /* cuMemFree(0) is a no-op */
+  for (size_t i = 0; i < s->nallocs; i++)
+    if (s->allocs[i].base == p && !s->allocs[i].global) return CUDA_SUCCESS;
+  return CUDA_ERROR_INVALID_VALUE;
+}
+
+CUresult gs_alloc_note(agent_session *s, CUdeviceptr p, uint64_t n, int global) {
+  for (size_t i = 0; i < s->nallocs; i++)
+    if (s->allocs[i].base == p) {                   /* a global looked up again */
+      s->allocs[i].size = n;
+      return CUDA_SUCCESS;
+    }
+  if (s->nallocs == s->capallocs) {
+    size_t cap = s->capallocs ? s->capallocs * 2 : 64;
+    gs_alloc *a = realloc(s->allocs, cap * sizeof *a);
+    if (!a) return CUDA_ERROR_OUT_OF_MEMORY;
+    s->allocs = a;
+    s->capallocs = cap;
+  }
+  s->allocs[s->nallocs++] = (gs_alloc){p, n, s->cur, global};
+  return CUDA_SUCCESS;
+}
+
+void gs_alloc_forget(agent_session *s, CUdeviceptr p) {
+  for (size_t i = 0; i < s->nallocs; i++)
+    if (s->allocs[i].base == p) {
+      s->allocs[i] = s->allocs[--s->nallocs];
+      return;
+    }
+}
+
+/* ---- open / close -------------------------------------------------------------------------- */
+
+GS_EXPORT agent_session *agent_session_open(const agent_device_config *cfg, char *err,
+                                            size_t errlen) {
+  const gs_driver *drv = gs_driver_load(cfg ? cfg->driver_path : NULL, err, errlen);
+  if (!drv) return NULL;
+  agent_session *s = calloc(1, sizeof *s);
+  if (!s) {
+    snprintf(err, errlen, "out of memory opening a session");
+    return NULL;
+  }
+  s->drv = drv;
+  CUresult e = drv->cuDeviceGet(&s->dev, cfg ? cfg->device_ordinal : 0);
+  if (e == CUDA_SUCCESS) e = drv->cuCtxCreate(&s->ctx, NULL, 0, s->dev);
+  if (e != CUDA_SUCCESS) {
+    snprintf(err, errlen, "cannot create a context on device %d (error %d)",
+             cfg ? cfg->device_ordinal : 0, (int)e);
+    free(s);
+    return NULL;
+  }
+  CUcontext popped;
+  drv->cuCtxPopCurrent(&popped);
+  s->cur = s->ctx;
+  s->zc = ZSTD_createCCtx();
+  s->zd = ZSTD_createDCtx();
+  if (!s->zc || !s->zd || gs_handle_new(s, GS_H_CTX, s->ctx, &s->ctx_id) != CUDA_SUCCESS) {
+    snprintf(err, errlen, "out of memory opening a session");
+    agent_session_close(s);
+    return NULL;
+  }
+  return s;
+}
+
+/* Releases one kind of handle, each in the context it was made in. */
+static void release_kind(agent_session *s, int kind) {
+  const gs_driver *d = s->drv;
+  for (size_t i = 0; i < s->nslots; i++) {
+    gs_handle_slot *h = &s->slots[i];
+    if (!h->real || h->kind != kind) continue;
+    d->cuCtxSetCurrent(h->ctx);
+    switch (kind) {
+    case GS_H_EVENT: if (d->cuEventDestroy) d->cuEventDestroy((CUevent)h->real); break;
+    case GS_H_STREAM: if (d->cuStreamDestroy) d->cuStreamDestroy((CUstream)h->real); break;
+    case GS_H_MOD: if (d->cuModuleUnload) d->cuModuleUnload((CUmodule)h->real); break;
+    case GS_H_LIB: if (d->cuLibraryUnload) d->cuLibraryUnload((CUlibrary)h->real); break;
+    case GS_H_CTX:
+      if (h->real != s->ctx) d->cuCtxDestroy((CUcontext)h->real);
+      break;
+    default: break;
+    }
+    slot_clear(h);
+  }
+}
+
+GS_EXPORT void agent_session_close(agent_session *s) {
+  if (!s) return;
+  const gs_driver *d = s->drv;
+  if (s->ctx) {
+    d->cuCtxSetCurrent(s->ctx);
+    d->cuCtxSynchronize();
+    release_kind(s, GS_H_EVENT);
+    release_kind(s, GS_H_STREAM);
+    for (size_t i = 0; i < s->nallocs; i++) {
+      if (s->allocs[i].global) continue;
+      d->cuCtxSetCurrent(s->allocs[i].ctx);
+      d->cuMemFree(s->allocs[i].base);
+    }
+    release_kind(s, GS_H_MOD);
+    release_kind(s, GS_H_LIB);
+    release_kind(s, GS_H_CTX);
+    d->cuCtxSetCurrent(NULL);
+    d->cuCtxDestroy(s->ctx);
+  }
+  for (size_t i = 0; i < s->nslots; i++) free(s->slots[i].params);
+  free(s->slots);
+  free(s->allocs);
+  ZSTD_freeCCtx(s->zc);
+  ZSTD_freeDCtx(s->zd);
+  free(s);
+}
+
+GS_EXPORT void agent_session_counters(const agent_session *s, agent_counters *out) {
+  *out = s->counters;
+}
+
+/* ---- one message ------------------------------------------------------------------------- */
+
+/* Decodes one call's arguments at the stream position, runs it and appends status and result
+ * to the reply. 0, or -1 when the arguments do not decode (GARBAGE_ARGS for the message). */
+static int run_call(agent_session *s, XDR *in, uint32_t proc, gs_buffer *reply) {
+  const gs_agent_proc *p = &gs_agent_procs[proc];
+  /* one allocation big enough for any args and res struct */
+  union { char c[1024]; long double align; } args, res;
+  if (p->args_size > sizeof args || p->res_size > sizeof res) return -1;
+  memset(&args, 0, sizeof args);
+  memset(&res, 0, sizeof res);
+  if (p->xargs && !p->xargs(in, &args, 0)) {
+    xdr_free(p->xargs, (char *)&args);
+    return -1;
+  }
+  CUresult e = p->fn(s, &args, &res);
+  s->counters.calls++;
+  if (p->xargs) xdr_free(p->xargs, (char *)&args);
+
+  size_t body = (e == CUDA_SUCCESS && p->xres) ? xdr_sizeof(p->xres, &res) : 0;
+  int rc = 0;
+  if (gs_buffer_reserve(reply, 4 + body) < 0) {
+    rc = -1;
+  } else {
+    gs_put32(reply->data + reply->len, (uint32_t)e);
+    reply->len += 4;
+    if (body) {
+      XDR out;
+      xdrmem_create(&out, (char *)reply->data + reply->len, (u_int)body, XDR_ENCODE);
+      if (!p->xres(&out, &res, 0)) rc = -1;
+      else reply->len += xdr_getpos(&out);
+      xdr_destroy(&out);
+    }
+  }
+  if (p->xres) xdr_free(p->xres, (char *)&res);
+  return rc;
+}
+
+static int valid_proc(uint32_t proc) {
+  return proc >= GS_FIRST_PROC && proc < GS_PROC_LIMIT && gs_agent_procs[proc].fn;
+}
+
+static void reply_status_only(gs_buffer *reply, size_t start, uint32_t xid, uint32_t accept) {
+  reply->len = start;
+  if (gs_buffer_reserve(reply, GS_RPC_REPLY_HEADER) < 0) return;
+  gs_rpc_write_reply(reply->data + reply->len, xid, accept);
+  reply->len += GS_RPC_REPLY_HEADER;
+}
+
+GS_EXPORT int agent_session_handle(agent_session *s, const uint8_t *req, size_t len,
+                                   int client_waits, gs_buffer *reply) {
+  size_t start = reply->len;
+  s->counters.messages++;
+  if (client_waits) s->counters.round_trips++;
+  s->counters.bytes_in_wire += len;
+  s->counters.bytes_in_raw += len;
+  if (len > GS_LINK_MAX_MESSAGE || len > UINT32_MAX) return -1;
+
+  uint32_t xid, proc;
+  int accept;
+  long pos = gs_rpc_read_call(req, len, &xid, &proc, &accept);
+  if (pos < 0) return -1;
+  if (accept != GS_RPC_SUCCESS) {
+    reply_status_only(reply, start, xid, (uint32_t)accept);
+    if (accept == GS_RPC_PROG_MISMATCH && gs_buffer_reserve(reply, 8) == 0) {
+      gs_put32(reply->data + reply->len, GS_VERSION);       /* low, high */
+      gs_put32(reply->data + reply->len + 4, GS_VERSION);
+      reply->len += 8;
+    }
+    return 0;
+  }
+  if (proc != GS_PROC_BATCH && !valid_proc(proc)) {
+    reply_status_only(reply, start, xid, GS_RPC_PROC_UNAVAIL);
+    return 0;
+  }
+
+  XDR in;
+  xdrmem_create(&in, (char *)req + pos, (u_int)(len - (size_t)pos), XDR_DECODE);
+  uint32_t count = 1;
+  int bad = 0;
+  if (proc == GS_PROC_BATCH) {
+    /* every call takes at least its 4-byte proc number */
+    if (!xdr_u_int(&in, &count) || count > (len - (size_t)pos) / 4) bad = 1;
+  }
+  if (!bad && gs_buffer_reserve(reply, GS_RPC_REPLY_HEADER + 4) < 0) bad = 1;
+  if (!bad) {
+    gs_rpc_write_reply(reply->data + reply->len, xid, GS_RPC_SUCCESS);
+    gs_put32(reply->data + reply->len + GS_RPC_REPLY_HEADER, count);
+    reply->len += GS_RPC_REPLY_HEADER + 4;
+  }
+  s->drv->cuCtxSetCurrent(s->cur);
+  for (uint32_t i = 0; i < count && !bad; i++) {
+    uint32_t p = proc;
+    if (proc == GS_PROC_BATCH && (!xdr_u_int(&in, &p) || !valid_proc(p))) {
+      bad = 1;
+      break;
+    }
+    if (run_call(s, &in, p, reply) < 0) bad = 1;
+  }
+  /* trailing bytes after the last call mean the message is not what it claims */
+  if (!bad && xdr_getpos(&in) != len - (size_t)pos) bad = 1;
+  xdr_destroy(&in);
+  if (bad) reply_status_only(reply, start, xid, GS_RPC_GARBAGE_ARGS);
+  s->counters.bytes_out_wire += reply->len - start;
+  s->counters.bytes_out_raw += reply->len - start;
+  return 0;
+}

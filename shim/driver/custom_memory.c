@@ -1,0 +1,256 @@
+/* custom_memory.c - memory on the client: the table of device allocations (cuMemcpy's direction,
+ * cuMemFree's check), page-locked host memory (plain host memory here: it never leaves this
+ * machine), and copies in chunks of GS_CHUNK bytes, zstd-compressed when the first chunk shows
+ * it pays (GPUSHIM_COMPRESS=0 turns it off). Copies back are decoded straight into the caller's
+ * buffer when their reply arrives: at once for the synchronous forms, at the next
+ * synchronizing call for the asynchronous ones. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gs_client.h"
+
+/* ---- device allocations ------------------------------------------------------------------ */
+
+typedef struct {
+  CUdeviceptr base;
+  uint64_t size;
+  int global;
+} alloc;
+
+static pthread_mutex_t alloc_lock = PTHREAD_MUTEX_INITIALIZER;
+static alloc *allocs;
+static size_t nallocs, capallocs;
+
+void gs_client_note_alloc(CUdeviceptr p, uint64_t size, int global) {
+  pthread_mutex_lock(&alloc_lock);
+  size_t i;
+  for (i = 0; i < nallocs && allocs[i].base != p; i++) {}
+  if (i == nallocs && nallocs == capallocs) {
+    size_t cap = capallocs ? capallocs * 2 : 64;
+    alloc *a = realloc(allocs, cap * sizeof *a);
+    if (a) {
+      allocs = a;
+      capallocs = cap;
+    }
+  }
+  if (i < capallocs) {
+    allocs[i] = (alloc){p, size, global};
+    if (i == nallocs) nallocs++;
+  }
+  pthread_mutex_unlock(&alloc_lock);
+}
+
+int gs_client_forget_alloc(CUdeviceptr p) {
+  pthread_mutex_lock(&alloc_lock);
+  int rc = -1;
+  for (size_t i = 0; i < nallocs; i++)
+    if (allocs[i].base == p && !allocs[i].global) {
+      allocs[i] = allocs[--nallocs];
+      rc = 0;
+      break;
+    }
+  pthread_mutex_unlock(&alloc_lock);
+  return rc;
+}
+
+int gs_client_is_device(CUdeviceptr p) {
+  pthread_mutex_lock(&alloc_lock);
+  int found = 0;
+  for (size_t i = 0; i < nallocs && !found; i++)
+    found = p >= allocs[i].base && p - allocs[i].base < allocs[i].size;
+  pthread_mutex_unlock(&alloc_lock);
+  return found;
+}
+
+GS_EXPORT CUresult CUDAAPI cuMemFree(CUdeviceptr dptr) {
+  if (dptr == 0) return CUDA_SUCCESS;
+  if (gs_client_forget_alloc(dptr) < 0) return CUDA_ERROR_INVALID_VALUE;
+  cuMemFree_args a = {dptr};
+  return gs_call(GS_cuMemFree, 0, (xdrproc_t)xdr_cuMemFree_args, &a, 0, 0);
+}
+
+/* ---- host memory ------------------------------------------------------------------------- */
+
+GS_EXPORT CUresult CUDAAPI cuMemHostAlloc(void **pp, size_t bytesize, unsigned int Flags) {
+  (void)Flags;
+  if (!pp || bytesize == 0) return CUDA_ERROR_INVALID_VALUE;
+  if (posix_memalign(pp, 4096, bytesize) != 0) return CUDA_ERROR_OUT_OF_MEMORY;
+  return CUDA_SUCCESS;
+}
+
+GS_EXPORT CUresult CUDAAPI cuMemAllocHost(void **pp, size_t bytesize) {
+  return cuMemHostAlloc(pp, bytesize, 0);
+}
+
+GS_EXPORT CUresult CUDAAPI cuMemFreeHost(void *p) {
+  free(p);
+  return CUDA_SUCCESS;
+}
+
+GS_EXPORT CUresult CUDAAPI cuMemHostRegister(void *p, size_t bytesize, unsigned int Flags) {
+  (void)Flags;
+  return (p && bytesize) ? CUDA_SUCCESS : CUDA_ERROR_INVALID_VALUE;
+}
+
+GS_EXPORT CUresult CUDAAPI cuMemHostUnregister(void *p) {
+  return p ? CUDA_SUCCESS : CUDA_ERROR_INVALID_VALUE;
+}
+
+/* ---- chunked copies (called between gs_begin and gs_end) --------------------------------- */
+
+static ZSTD_CCtx *zctx;           /* used under the client lock only */
+
+static int compress_wanted(size_t n) {
+  const char *c = getenv("GPUSHIM_COMPRESS");
+  if (c && (!strcmp(c, "0") || !strcmp(c, "off") || !strcmp(c, "no"))) return 0;
+  return n >= GS_COMPRESS_MIN;
+}
+
+static CUresult queue_htod(CUdeviceptr dst, const uint8_t *src, size_t n, uint64_t stream) {
+  static uint8_t *zbuf;
+  int compress = compress_wanted(n);
+  if (compress && !zbuf) zbuf = malloc(ZSTD_compressBound(GS_CHUNK));
+  if (compress && !zctx) zctx = ZSTD_createCCtx();
+  if (!zbuf || !zctx) compress = 0;
+  for (size_t off = 0; off < n; off += GS_CHUNK) {
+    size_t c = n - off < GS_CHUNK ? n - off : GS_CHUNK;
+    gs_memcpy_htod_args a = {dst + off, stream, (u_int)c, GS_CODEC_NONE,
+                             {(u_int)c, (char *)(uintptr_t)(src + off)}};
+    if (compress) {
+      size_t z = ZSTD_compressCCtx(zctx, zbuf, ZSTD_compressBound(GS_CHUNK), src + off, c, 1);
+      if (!ZSTD_isError(z) && z < c - c / 8) {
+        a.codec = GS_CODEC_ZSTD;
+        a.data.data_val = (char *)zbuf;
+        a.data.data_len = (u_int)z;
+      } else {
+        compress = 0;               /* it did not pay: the rest goes as it is */
+      }
+    }
+    gs_pending p = {0};
+    CUresult e = gs_enqueue(GS_gs_memcpy_htod, (xdrproc_t)xdr_gs_memcpy_htod_args, &a, &p);
+    if (e) return e;
+  }
+  return CUDA_SUCCESS;
+}
+
+static CUresult queue_dtoh(uint8_t *dst, CUdeviceptr src, size_t n, uint64_t stream) {
+  int compress = compress_wanted(n);
+  for (size_t off = 0; off < n; off += GS_CHUNK) {
+    size_t c = n - off < GS_CHUNK ? n - off : GS_CHUNK;
+    gs_memcpy_dtoh_args a = {src + off, stream, (u_int)c, compress ? (off == 0 ? 2u : 1u) : 0u};
+    gs_pending p = {.decode = gs_decode_dtoh_chunk, .dst = dst + off, .len = (uint32_t)c};
+    CUresult e = gs_enqueue(GS_gs_memcpy_dtoh, (xdrproc_t)xdr_gs_memcpy_dtoh_args, &a, &p);
+    if (e) return e;
+  }
+  return CUDA_SUCCESS;
+}
+
+static CUresult queue_dtod(CUdeviceptr dst, CUdeviceptr src, size_t n, uint64_t stream) {
+  cuMemcpyDtoDAsync_args a = {dst, src, n, stream};
+  gs_pending p = {0};
+  return gs_enqueue(GS_cuMemcpyDtoDAsync, (xdrproc_t)xdr_cuMemcpyDtoDAsync_args, &a, &p);
+}
+
+enum { DIR_HH, DIR_HD, DIR_DH, DIR_DD };
+
+static int direction(CUdeviceptr dst, CUdeviceptr src) {
+  int d = gs_client_is_device(dst), s = gs_client_is_device(src);
+  return s ? (d ? DIR_DD : DIR_DH) : (d ? DIR_HD : DIR_HH);
+}
+
+static CUresult queue_copy(int dir, CUdeviceptr dst, CUdeviceptr src, size_t n, uint64_t stream) {
+  switch (dir) {
+  case DIR_HD: return queue_htod(dst, (const uint8_t *)(uintptr_t)src, n, stream);
+  case DIR_DH: return queue_dtoh((uint8_t *)(uintptr_t)dst, src, n, stream);
+  case DIR_DD: return queue_dtod(dst, src, n, stream);
+  default:
+    if (n) memmove((void *)(uintptr_t)dst, (const void *)(uintptr_t)src, n);
+    return CUDA_SUCCESS;
+  }
+}
+
+/* One copy: queued, then (sync) sent and waited for. */
+static CUresult copy(int dir, CUdeviceptr dst, CUdeviceptr src, size_t n, CUstream stream,
+                     int sync) {
+  if (n && (!dst || !src)) return CUDA_ERROR_INVALID_VALUE;
+  CUresult e = gs_begin();
+  if (e) return e;
+  e = queue_copy(dir, dst, src, n, (uint64_t)(uintptr_t)stream);
+  if (e == CUDA_SUCCESS && sync) e = gs_flush(1);
+  gs_end();
+  return e;
+}
+
+GS_EXPORT CUresult CUDAAPI cuMemcpyHtoD(CUdeviceptr dstDevice, const void *srcHost,
+                                        size_t ByteCount) {
+  return copy(DIR_HD, dstDevice, (CUdeviceptr)(uintptr_t)srcHost, ByteCount, NULL, 1);
+}
+
+GS_EXPORT CUresult CUDAAPI cuMemcpyDtoH(void *dstHost, CUdeviceptr srcDevice, size_t ByteCount) {
+  return copy(DIR_DH, (CUdeviceptr)(uintptr_t)dstHost, srcDevice, ByteCount, NULL, 1);
+}
+
+GS_EXPORT CUresult CUDAAPI cuMemcpyHtoDAsync(CUdeviceptr dstDevice, const void *srcHost,
+                                             size_t ByteCount, CUstream hStream) {
+  return copy(DIR_HD, dstDevice, (CUdeviceptr)(uintptr_t)srcHost, ByteCount, hStream, 0);
+}
+
+GS_EXPORT CUresult CUDAAPI cuMemcpyDtoHAsync(void *dstHost, CUdeviceptr srcDevice,
+                                             size_t ByteCount, CUstream hStream) {
+  return copy(DIR_DH, (CUdeviceptr)(uintptr_t)dstHost, srcDevice, ByteCount, hStream, 0);
+}
+
+GS_EXPORT CUresult CUDAAPI cuMemcpy(CUdeviceptr dst, CUdeviceptr src, size_t ByteCount) {
+  return copy(direction(dst, src), dst, src, ByteCount, NULL, 1);
+}
+
+GS_EXPORT CUresult CUDAAPI cuMemcpyAsync(CUdeviceptr dst, CUdeviceptr src, size_t ByteCount,
+                                         CUstream hStream) {
+  return copy(direction(dst, src), dst, src, ByteCount, hStream, 0);
+}
+
+/* ---- 2D copies: row by row, or as one run when both sides are contiguous ------------------- */
+
+static int side(CUmemorytype t, CUdeviceptr dev, const void *host, CUdeviceptr *addr) {
+  switch (t) {
+  case CU_MEMORYTYPE_HOST: *addr = (CUdeviceptr)(uintptr_t)host; return 0;
+  case CU_MEMORYTYPE_DEVICE: *addr = dev; return 1;
+  case CU_MEMORYTYPE_UNIFIED: *addr = dev; return gs_client_is_device(dev);
+  default: return -1;                                    /* arrays: not forwarded yet */
+  }
+}
+
+static CUresult copy2d(const CUDA_MEMCPY2D *c, CUstream stream, int sync) {
+  if (!c) return CUDA_ERROR_INVALID_VALUE;
+  CUdeviceptr src = 0, dst = 0;
+  int sd = side(c->srcMemoryType, c->srcDevice, c->srcHost, &src);
+  int dd = side(c->dstMemoryType, c->dstDevice, c->dstHost, &dst);
+  if (sd < 0 || dd < 0) return CUDA_ERROR_NOT_SUPPORTED;
+  if (c->Height && c->WidthInBytes &&
+      (c->srcPitch < c->WidthInBytes || c->dstPitch < c->WidthInBytes || !src || !dst))
+    return CUDA_ERROR_INVALID_VALUE;
+  int dir = sd ? (dd ? DIR_DD : DIR_DH) : (dd ? DIR_HD : DIR_HH);
+  src += c->srcY * c->srcPitch + c->srcXInBytes;
+  dst += c->dstY * c->dstPitch + c->dstXInBytes;
+  CUresult e = gs_begin();
+  if (e) return e;
+  uint64_t s = (uint64_t)(uintptr_t)stream;
+  if (c->srcPitch == c->WidthInBytes && c->dstPitch == c->WidthInBytes) {
+    e = queue_copy(dir, dst, src, c->WidthInBytes * c->Height, s);
+  } else {
+    for (size_t row = 0; row < c->Height && e == CUDA_SUCCESS; row++)
+      e = queue_copy(dir, dst + row * c->dstPitch, src + row * c->srcPitch, c->WidthInBytes, s);
+  }
+  if (e == CUDA_SUCCESS && sync) e = gs_flush(1);
+  gs_end();
+  return e;
+}
+
+GS_EXPORT CUresult CUDAAPI cuMemcpy2D(const CUDA_MEMCPY2D *pCopy) {
+  return copy2d(pCopy, NULL, 1);
+}
+
+GS_EXPORT CUresult CUDAAPI cuMemcpy2DAsync(const CUDA_MEMCPY2D *pCopy, CUstream hStream) {
+  return copy2d(pCopy, hStream, 0);
+}

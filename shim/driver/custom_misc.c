@@ -1,0 +1,44 @@
+/* custom_misc.c - what the driver client answers without the agent: error names and strings
+ * (generated from cuda.h's CUresult comments) and cuGetProcAddress for what we export. */
+#include <string.h>
+
+#include "gs_client.h"
+
+GS_EXPORT CUresult CUDAAPI cuGetErrorName(CUresult error, const char **pStr) {
+  if (!pStr) return CUDA_ERROR_INVALID_VALUE;
+  *pStr = gs_error_name(error);
+  return *pStr ? CUDA_SUCCESS : CUDA_ERROR_INVALID_VALUE;
+}
+
+GS_EXPORT CUresult CUDAAPI cuGetErrorString(CUresult error, const char **pStr) {
+  if (!pStr) return CUDA_ERROR_INVALID_VALUE;
+  *pStr = gs_error_string(error);
+  return *pStr ? CUDA_SUCCESS : CUDA_ERROR_INVALID_VALUE;
+}
+
+/* By API name: the newest ABI version of each function is the one we export, whatever version
+ * the caller names (no program asks for the pre-3.2 32-bit forms). */
+static void *lookup(const char *symbol) {
+  for (const gs_export *x = gs_exports; x->name; x++)
+    if (strcmp(x->name, symbol) == 0) return x->fn;
+  return NULL;
+}
+
+GS_EXPORT CUresult CUDAAPI cuGetProcAddress(const char *symbol, void **pfn, int cudaVersion,
+                                            cuuint64_t flags,
+                                            CUdriverProcAddressQueryResult *symbolStatus) {
+  (void)cudaVersion, (void)flags;
+  if (!symbol || !pfn) return CUDA_ERROR_INVALID_VALUE;
+  *pfn = lookup(symbol);
+  if (symbolStatus)
+    *symbolStatus = *pfn ? CU_GET_PROC_ADDRESS_SUCCESS : CU_GET_PROC_ADDRESS_SYMBOL_NOT_FOUND;
+  return *pfn ? CUDA_SUCCESS : CUDA_ERROR_NOT_FOUND;
+}
+
+/* The pre-12.0 entry point, exported under its own ABI name. */
+CUresult CUDAAPI gs_cuGetProcAddress_legacy(const char *symbol, void **pfn, int cudaVersion,
+                                            cuuint64_t flags) __asm__("cuGetProcAddress");
+GS_EXPORT CUresult CUDAAPI gs_cuGetProcAddress_legacy(const char *symbol, void **pfn,
+                                                      int cudaVersion, cuuint64_t flags) {
+  return cuGetProcAddress(symbol, pfn, cudaVersion, flags, NULL);
+}

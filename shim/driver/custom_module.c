@@ -1,0 +1,287 @@
+/* custom_module.c - modules, libraries and launches on the client.
+ *  - An image is sent once per content hash: the client first offers the SHA-256 only; the
+ *    agent answers GS_STATUS_NEED_IMAGE when it has never seen it, and the image follows.
+ *  - A function's parameter layout (offset and size of each parameter) is asked from the agent
+ *    once (gs_func_params, the driver's cuFuncGetParamInfo there) and cached: never guessed.
+ *  - cuLaunchKernel checks the launch against the device's cached limits, packs kernelParams
+ *    (or takes the `extra` buffer) into one buffer and queues the launch without waiting. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gs_client.h"
+
+/* ---- the extent of a module image ---------------------------------------------------------- */
+
+#define FATBIN_WRAPPER_MAGIC 0x466243b1u
+#define FATBIN_MAGIC 0xBA55ED50u
+
+static uint32_t le32(const uint8_t *p) {
+  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t le64(const uint8_t *p) {
+  return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
+}
+
+/* Consecutive fatbin containers (as nvcc's .nv_fatbin holds them): their total length. */
+static size_t fatbin_length(const uint8_t *p) {
+  size_t total = 0;
+  while (le32(p + total) == FATBIN_MAGIC) {
+    uint16_t header = (uint16_t)(p[total + 6] | p[total + 7] << 8);
+    uint64_t body = le64(p + total + 8);
+    if (header < 16 || body > ((uint64_t)1 << 32)) break;
+    total += header + (size_t)body;
+    total = (total + 7) & ~(size_t)7;
+  }
+  return total;
+}
+
+/* An ELF (cubin): up to the end of its section or program header table, whichever is last. */
+static size_t elf_length(const uint8_t *p) {
+  if (p[4] != 2) return 0;                                   /* ELFCLASS64 only */
+  uint64_t phoff = le64(p + 32), shoff = le64(p + 40);
+  uint16_t phentsize = (uint16_t)(p[54] | p[55] << 8), phnum = (uint16_t)(p[56] | p[57] << 8);
+  uint16_t shentsize = (uint16_t)(p[58] | p[59] << 8), shnum = (uint16_t)(p[60] | p[61] << 8);
+  uint64_t end = shoff + (uint64_t)shentsize * shnum;
+  uint64_t pend = phoff + (uint64_t)phentsize * phnum;
+  return (size_t)(end > pend ? end : pend);
+}
+
+/* Where the image starts and how long it is: a fatbin wrapper, fatbin containers, an ELF, or
+ * NUL-terminated PTX text. -1 if it is none of these. */
+static int image_extent(const void *image, const uint8_t **start, size_t *len) {
+  const uint8_t *p = image;
+  if (!p) return -1;
+  if (le32(p) == FATBIN_WRAPPER_MAGIC) {
+    const void *data;
+    memcpy(&data, p + 8, sizeof data);                       /* { magic, version, data, ... } */
+    p = data;
+    if (!p) return -1;
+  }
+  size_t n = 0;
+  if (le32(p) == FATBIN_MAGIC) n = fatbin_length(p);
+  else if (p[0] == 0x7f && p[1] == 'E' && p[2] == 'L' && p[3] == 'F') n = elf_length(p);
+  else n = strlen((const char *)p) + 1;
+  if (n == 0) return -1;
+  *start = p;
+  *len = n;
+  return 0;
+}
+
+/* ---- load by content hash ------------------------------------------------------------------ */
+
+static CUresult load_image(const void *image, unsigned kind, uint64_t *handle) {
+  const uint8_t *p;
+  size_t n;
+  if (image_extent(image, &p, &n) < 0) return CUDA_ERROR_INVALID_IMAGE;
+  if (n > GS_MAX_BYTES) return CUDA_ERROR_NOT_SUPPORTED;
+  uint8_t hash[GS_HASH_LEN];
+  gs_sha256(p, n, hash);
+  gs_module_load_args a = {{GS_HASH_LEN, (char *)hash}, {0, NULL}, kind};
+  gs_module_load_res r = {0};
+  CUresult e = gs_call(GS_gs_module_load, GS_F_SYNC, (xdrproc_t)xdr_gs_module_load_args, &a,
+                       (xdrproc_t)xdr_gs_module_load_res, &r);
+  if ((int)e == GS_STATUS_NEED_IMAGE) {
+    a.image.image_len = (u_int)n;
+    a.image.image_val = (char *)(uintptr_t)p;
+    e = gs_call(GS_gs_module_load, GS_F_SYNC, (xdrproc_t)xdr_gs_module_load_args, &a,
+                (xdrproc_t)xdr_gs_module_load_res, &r);
+  }
+  if (e == CUDA_SUCCESS) *handle = r.handle;
+  return e;
+}
+
+GS_EXPORT CUresult CUDAAPI cuModuleLoadData(CUmodule *module, const void *image) {
+  if (!module) return CUDA_ERROR_INVALID_VALUE;
+  uint64_t h;
+  CUresult e = load_image(image, GS_LOAD_MODULE, &h);
+  if (e == CUDA_SUCCESS) *module = (CUmodule)(uintptr_t)h;
+  return e;
+}
+
+GS_EXPORT CUresult CUDAAPI cuModuleLoadDataEx(CUmodule *module, const void *image,
+                                              unsigned int numOptions, CUjit_option *options,
+                                              void **optionValues) {
+  (void)numOptions, (void)options, (void)optionValues;     /* JIT options: the agent's own */
+  return cuModuleLoadData(module, image);
+}
+
+GS_EXPORT CUresult CUDAAPI cuModuleLoadFatBinary(CUmodule *module, const void *fatCubin) {
+  return cuModuleLoadData(module, fatCubin);
+}
+
+GS_EXPORT CUresult CUDAAPI cuLibraryLoadData(CUlibrary *library, const void *code,
+                                             CUjit_option *jitOptions, void **jitOptionsValues,
+                                             unsigned int numJitOptions,
+                                             CUlibraryOption *libraryOptions,
+                                             void **libraryOptionValues,
+                                             unsigned int numLibraryOptions) {
+  (void)jitOptions, (void)jitOptionsValues, (void)numJitOptions;
+  (void)libraryOptions, (void)libraryOptionValues, (void)numLibraryOptions;
+  if (!library) return CUDA_ERROR_INVALID_VALUE;
+  uint64_t h;
+  CUresult e = load_image(code, GS_LOAD_LIBRARY, &h);
+  if (e == CUDA_SUCCESS) *library = (CUlibrary)(uintptr_t)h;
+  return e;
+}
+
+/* ---- parameter layouts ---------------------------------------------------------------------- */
+
+typedef struct layout {
+  struct layout *next;
+  uint64_t func;
+  uint32_t n;
+  uint32_t *params;     /* n x (offset, size) */
+  size_t total;         /* bytes of the packed parameter buffer */
+} layout;
+
+static pthread_mutex_t layout_lock = PTHREAD_MUTEX_INITIALIZER;
+static layout *layouts[128];
+
+static CUresult get_layout(CUfunction f, const layout **out) {
+  uint64_t id = (uint64_t)(uintptr_t)f;
+  unsigned b = (unsigned)(id ^ id >> 32) % 128;
+  pthread_mutex_lock(&layout_lock);
+  for (layout *l = layouts[b]; l; l = l->next)
+    if (l->func == id) {
+      *out = l;
+      pthread_mutex_unlock(&layout_lock);
+      return CUDA_SUCCESS;
+    }
+  pthread_mutex_unlock(&layout_lock);
+
+  gs_func_params_args a = {id};
+  gs_func_params_res r = {0};
+  CUresult e = gs_call(GS_gs_func_params, GS_F_SYNC, (xdrproc_t)xdr_gs_func_params_args, &a,
+                       (xdrproc_t)xdr_gs_func_params_res, &r);
+  if (e) return e;
+  layout *l = calloc(1, sizeof *l);
+  if (!l || r.params.params_len % 8 != 0 ||
+      !(l->params = malloc(r.params.params_len ? r.params.params_len : 1))) {
+    free(l);
+    xdr_free((xdrproc_t)xdr_gs_func_params_res, (char *)&r);
+    return l ? CUDA_ERROR_UNKNOWN : CUDA_ERROR_OUT_OF_MEMORY;
+  }
+  l->func = id;
+  l->n = r.params.params_len / 8;
+  for (uint32_t i = 0; i < 2 * l->n; i++)
+    l->params[i] = gs_read32((const uint8_t *)r.params.params_val + 4 * i);
+  for (uint32_t i = 0; i < l->n; i++) {
+    size_t end = (size_t)l->params[2 * i] + l->params[2 * i + 1];
+    if (end > l->total) l->total = end;
+  }
+  xdr_free((xdrproc_t)xdr_gs_func_params_res, (char *)&r);
+  pthread_mutex_lock(&layout_lock);
+  l->next = layouts[b];
+  layouts[b] = l;
+  pthread_mutex_unlock(&layout_lock);
+  *out = l;
+  return CUDA_SUCCESS;
+}
+
+GS_EXPORT CUresult CUDAAPI cuFuncGetParamInfo(CUfunction func, size_t paramIndex,
+                                              size_t *paramOffset, size_t *paramSize) {
+  if (!func) return CUDA_ERROR_INVALID_HANDLE;
+  const layout *l;
+  CUresult e = get_layout(func, &l);
+  if (e) return e;
+  if (paramIndex >= l->n) return CUDA_ERROR_INVALID_VALUE;
+  if (paramOffset) *paramOffset = l->params[2 * paramIndex];
+  if (paramSize) *paramSize = l->params[2 * paramIndex + 1];
+  return CUDA_SUCCESS;
+}
+
+/* ---- launch --------------------------------------------------------------------------------- */
+
+typedef struct {
+  int threads, block[3], grid[3];
+} limits;
+
+static CUresult device_limits(const limits **out) {
+  static limits lim;
+  static int known;
+  static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+  pthread_mutex_lock(&lock);
+  CUresult e = CUDA_SUCCESS;
+  if (!known) {
+    static const CUdevice_attribute attrs[7] = {
+        CU_DEVICE_ATTRIBUTE_MAX_THREADS_PER_BLOCK, CU_DEVICE_ATTRIBUTE_MAX_BLOCK_DIM_X,
+        CU_DEVICE_ATTRIBUTE_MAX_BLOCK_DIM_Y, CU_DEVICE_ATTRIBUTE_MAX_BLOCK_DIM_Z,
+        CU_DEVICE_ATTRIBUTE_MAX_GRID_DIM_X, CU_DEVICE_ATTRIBUTE_MAX_GRID_DIM_Y,
+        CU_DEVICE_ATTRIBUTE_MAX_GRID_DIM_Z};
+    int *dst[7] = {&lim.threads, &lim.block[0], &lim.block[1], &lim.block[2],
+                   &lim.grid[0], &lim.grid[1], &lim.grid[2]};
+    for (int i = 0; i < 7 && e == CUDA_SUCCESS; i++) e = cuDeviceGetAttribute(dst[i], attrs[i], 0);
+    known = e == CUDA_SUCCESS;
+  }
+  pthread_mutex_unlock(&lock);
+  *out = &lim;
+  return e;
+}
+
+static CUresult check_launch(const unsigned g[3], const unsigned b[3]) {
+  const limits *lim;
+  CUresult e = device_limits(&lim);
+  if (e) return e;
+  uint64_t threads = (uint64_t)b[0] * b[1] * b[2];
+  if (threads == 0 || threads > (uint64_t)lim->threads) return CUDA_ERROR_INVALID_VALUE;
+  for (int i = 0; i < 3; i++)
+    if (g[i] == 0 || b[i] > (unsigned)lim->block[i] || g[i] > (unsigned)lim->grid[i])
+      return CUDA_ERROR_INVALID_VALUE;
+  return CUDA_SUCCESS;
+}
+
+/* `extra`: CU_LAUNCH_PARAM_BUFFER_POINTER, ptr, CU_LAUNCH_PARAM_BUFFER_SIZE, &size, END. */
+static CUresult parse_extra(void **extra, void **buf, size_t *size) {
+  *buf = NULL;
+  *size = 0;
+  for (int i = 0; extra[i] != CU_LAUNCH_PARAM_END; i += 2) {
+    if (i > 64) return CUDA_ERROR_INVALID_VALUE;
+    if (extra[i] == CU_LAUNCH_PARAM_BUFFER_POINTER) *buf = extra[i + 1];
+    else if (extra[i] == CU_LAUNCH_PARAM_BUFFER_SIZE && extra[i + 1]) *size = *(size_t *)extra[i + 1];
+    else return CUDA_ERROR_INVALID_VALUE;
+  }
+  return (*buf || *size == 0) ? CUDA_SUCCESS : CUDA_ERROR_INVALID_VALUE;
+}
+
+GS_EXPORT CUresult CUDAAPI cuLaunchKernel(CUfunction f, unsigned int gridDimX,
+                                          unsigned int gridDimY, unsigned int gridDimZ,
+                                          unsigned int blockDimX, unsigned int blockDimY,
+                                          unsigned int blockDimZ, unsigned int sharedMemBytes,
+                                          CUstream hStream, void **kernelParams, void **extra) {
+  if (!f) return CUDA_ERROR_INVALID_HANDLE;
+  const unsigned g[3] = {gridDimX, gridDimY, gridDimZ}, b[3] = {blockDimX, blockDimY, blockDimZ};
+  CUresult e = check_launch(g, b);
+  if (e) return e;
+  const layout *l;
+  if ((e = get_layout(f, &l))) return e;
+
+  uint8_t small[512], *buf = small;
+  size_t size = l->total;
+  void *heap = NULL;
+  if (kernelParams) {
+    if (size > sizeof small && !(buf = heap = malloc(size))) return CUDA_ERROR_OUT_OF_MEMORY;
+    memset(buf, 0, size);
+    for (uint32_t i = 0; i < l->n; i++) {
+      if (!kernelParams[i]) {
+        free(heap);
+        return CUDA_ERROR_INVALID_VALUE;
+      }
+      memcpy(buf + l->params[2 * i], kernelParams[i], l->params[2 * i + 1]);
+    }
+  } else if (extra) {
+    void *p;
+    if ((e = parse_extra(extra, &p, &size))) return e;
+    if (size < l->total) return CUDA_ERROR_INVALID_VALUE;
+    buf = p;
+  } else if (l->n > 0) {
+    return CUDA_ERROR_INVALID_VALUE;
+  }
+  gs_launch_args a = {(uint64_t)(uintptr_t)f, gridDimX, gridDimY, gridDimZ, blockDimX, blockDimY,
+                      blockDimZ, sharedMemBytes, (uint64_t)(uintptr_t)hStream,
+                      {(u_int)size, (char *)buf}};
+  e = gs_call(GS_gs_launch, 0, (xdrproc_t)xdr_gs_launch_args, &a, 0, 0);
+  free(heap);
+  return e;
+}

@@ -1,0 +1,67 @@
+/* gs_client.h - the client side of the protocol inside shim/driver: the call queue that the
+ * generated stubs (gs_client_stubs.c) and the hand-written stubs (custom_*.c) go through.
+ *
+ * Rules (docs/protocol.md has the long form):
+ *  - async rows are encoded into the queue and return CUDA_SUCCESS at once;
+ *  - a sync row sends the queue plus itself as one batch and waits for that one reply;
+ *  - the first error of a queued call is kept and returned by the next sync call that itself
+ *    succeeded (as CUDA reports errors of asynchronous work);
+ *  - the link opens on the first call; if it cannot, cuInit returns CUDA_ERROR_NO_DEVICE and
+ *    every other call CUDA_ERROR_NOT_INITIALIZED, after one line on stderr;
+ *  - a link lost mid-run makes that call and every later one return CUDA_ERROR_LAUNCH_FAILED
+ *    (the error a device that died under the program gives), after one line on stderr.
+ * One lock serializes the queue and the link; stubs hold it only while encoding and waiting. */
+#ifndef GS_CLIENT_H
+#define GS_CLIENT_H
+
+#include <stdint.h>
+
+#include <zstd.h>
+
+#include "gs_api.h"
+#include "link.h"
+#include "wire.h"
+
+struct gs_pending;
+/* Decodes a call's result body (status 0) from the reply: 0, or -1 if the reply is malformed. */
+typedef int (*gs_decode_fn)(XDR *x, struct gs_pending *p);
+
+typedef struct gs_pending {
+  uint32_t proc;
+  gs_decode_fn decode;   /* NULL: the call has no result body */
+  xdrproc_t xres;        /* generic decode into res */
+  void *res;
+  uint8_t *dst;          /* chunk decode: destination and its exact length */
+  uint32_t len;
+  CUresult *status_out;  /* the waiting caller's status (NULL: a queued call) */
+  gs_buffer *capture;    /* raw result bytes, for the answer cache */
+} gs_pending;
+
+/* The generated stubs' entry: one call, queued (async) or waited on (GS_F_SYNC). */
+CUresult gs_call(uint32_t proc, unsigned flags, xdrproc_t xargs, void *args, xdrproc_t xres,
+                 void *res);
+
+/* For hand-written stubs that send several calls as one unit. gs_begin takes the lock and opens
+ * the link (on error: the lock is not held and the error is returned); gs_end drops the lock. */
+CUresult gs_begin(void);
+void gs_end(void);
+/* Appends one call (and the current context first, when it changed) to the queue. */
+CUresult gs_enqueue(uint32_t proc, xdrproc_t xargs, void *args, const gs_pending *p);
+/* Sends the queue; with wait, also reads every reply outstanding. Returns a link failure, or
+ * (wait) the first error of a queued call not yet reported. */
+CUresult gs_flush(int wait);
+/* Result decoder for a gs_memcpy_dtoh chunk: straight into p->dst. */
+int gs_decode_dtoh_chunk(XDR *x, gs_pending *p);
+
+/* The calling thread's current context id (0 = none), kept on the client. */
+uint64_t gs_client_current_ctx(void);
+
+/* Device allocations the client knows of (for cuMemcpy direction, cuMemFree checks). */
+void gs_client_note_alloc(CUdeviceptr p, uint64_t size, int global);
+int gs_client_forget_alloc(CUdeviceptr p);        /* 0, or -1 if p is no allocation's base */
+int gs_client_is_device(CUdeviceptr p);
+
+/* Cached device attribute of device 0 (launch checks). */
+int gs_client_device_attr(CUdevice_attribute a, int *value);
+
+#endif

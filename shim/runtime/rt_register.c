@@ -1,0 +1,269 @@
+/* rt_register.c - what nvcc's host code registers at load time: fatbins, kernels, variables.
+ *
+ * __cudaRegisterFatBinary receives the fatbin wrapper nvcc embeds in each translation unit;
+ * kernels and variables are then registered against its handle. Modules are loaded lazily per
+ * device (CUDA's default lazy loading): the first launch or symbol use on a device loads that
+ * fatbin there. cudaDeviceReset bumps the device's generation, so modules reload after it.
+ *
+ * Lookup by host stub address (and by our own record address, which we hand out as
+ * cudaKernel_t) goes through a small open-addressing hash table. */
+#include "runtime.h"
+
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Texture and surface references were removed from CUDA 12; nvcc still declares their
+ * registration hooks, which we accept and ignore. */
+struct textureReference;
+struct surfaceReference;
+
+typedef struct {
+  int magic;
+  int version;
+  const void *data;
+  void *filename_or_fatbins;
+} fatbin_wrapper;
+
+typedef struct rt_fatbin {
+  void *handle_slot;                  /* what the void** handle points at: must stay first */
+  const fatbin_wrapper *wrapper;
+  pthread_mutex_t lock;
+  CUmodule modules[RT_MAX_DEVICES];
+  unsigned loaded_generation[RT_MAX_DEVICES];   /* 0 = not loaded */
+  bool unregistered;
+} rt_fatbin;
+
+struct rt_function {
+  rt_fatbin *fatbin;
+  const void *host_fun;
+  char *name;
+  CUfunction handles[RT_MAX_DEVICES];
+  unsigned handle_generation[RT_MAX_DEVICES];
+};
+
+typedef struct {
+  rt_fatbin *fatbin;
+  const void *host_var;
+  char *name;
+  size_t size;
+} rt_variable;
+
+/* ---- pointer-keyed hash table (host stubs, records, variables) ---- */
+
+typedef struct {
+  const void *key;
+  void *value;
+} slot;
+
+typedef struct {
+  slot *slots;
+  size_t capacity;   /* power of two */
+  size_t used;
+} ptr_map;
+
+static pthread_rwlock_t registry_lock = PTHREAD_RWLOCK_INITIALIZER;
+static ptr_map functions;    /* host_fun → rt_function, and rt_function → itself */
+static ptr_map variables;    /* host_var → rt_variable */
+static unsigned device_generation[RT_MAX_DEVICES] = {0};
+
+static size_t hash_pointer(const void *p) {
+  uint64_t x = (uint64_t)(uintptr_t)p;
+  x ^= x >> 33;
+  x *= 0xff51afd7ed558ccdull;
+  x ^= x >> 33;
+  return (size_t)x;
+}
+
+static void *map_get(const ptr_map *m, const void *key) {
+  if (!m->capacity) return NULL;
+  for (size_t i = hash_pointer(key) & (m->capacity - 1);; i = (i + 1) & (m->capacity - 1)) {
+    if (!m->slots[i].key) return NULL;
+    if (m->slots[i].key == key) return m->slots[i].value;
+  }
+}
+
+static bool map_put(ptr_map *m, const void *key, void *value);
+
+static bool map_grow(ptr_map *m) {
+  ptr_map bigger = {calloc(m->capacity ? m->capacity * 2 : 64, sizeof(slot)),
+                    m->capacity ? m->capacity * 2 : 64, 0};
+  if (!bigger.slots) return false;
+  for (size_t i = 0; i < m->capacity; i++)
+    if (m->slots[i].key) map_put(&bigger, m->slots[i].key, m->slots[i].value);
+  free(m->slots);
+  *m = bigger;
+  return true;
+}
+
+static bool map_put(ptr_map *m, const void *key, void *value) {
+  if ((m->used + 1) * 2 > m->capacity && !map_grow(m)) return false;
+  size_t i = hash_pointer(key) & (m->capacity - 1);
+  while (m->slots[i].key && m->slots[i].key != key) i = (i + 1) & (m->capacity - 1);
+  if (!m->slots[i].key) m->used++;
+  m->slots[i].key = key;
+  m->slots[i].value = value;
+  return true;
+}
+
+/* ---- registration entry points called by nvcc-generated host code ---- */
+
+RT_EXPORT void **__cudaRegisterFatBinary(void *fatCubin) {
+  rt_fatbin *fb = calloc(1, sizeof *fb);
+  if (!fb) return NULL;
+  fb->wrapper = fatCubin;
+  fb->handle_slot = fatCubin;
+  pthread_mutex_init(&fb->lock, NULL);
+  return &fb->handle_slot;
+}
+
+RT_EXPORT void __cudaRegisterFatBinaryEnd(void **fatCubinHandle) { (void)fatCubinHandle; }
+
+RT_EXPORT char __cudaInitModule(void **fatCubinHandle) { return fatCubinHandle != NULL; }
+
+/* Modules stay loaded until their context goes away: at process exit the driver (or agent
+ * session) frees them, and unloading here would race with other atexit handlers. */
+RT_EXPORT void __cudaUnregisterFatBinary(void **fatCubinHandle) {
+  if (fatCubinHandle) ((rt_fatbin *)fatCubinHandle)->unregistered = true;
+}
+
+RT_EXPORT void __cudaRegisterFunction(void **fatCubinHandle, const char *hostFun, char *deviceFun,
+                                      const char *deviceName, int thread_limit, uint3 *tid,
+                                      uint3 *bid, dim3 *bDim, dim3 *gDim, int *wSize) {
+  (void)deviceFun, (void)thread_limit, (void)tid, (void)bid, (void)bDim, (void)gDim, (void)wSize;
+  rt_function *fn = calloc(1, sizeof *fn);
+  if (!fn || !fatCubinHandle || !(fn->name = strdup(deviceName))) {
+    free(fn);
+    return;
+  }
+  fn->fatbin = (rt_fatbin *)fatCubinHandle;
+  fn->host_fun = hostFun;
+  pthread_rwlock_wrlock(&registry_lock);
+  map_put(&functions, hostFun, fn);
+  map_put(&functions, fn, fn);
+  pthread_rwlock_unlock(&registry_lock);
+}
+
+RT_EXPORT void __cudaRegisterVar(void **fatCubinHandle, char *hostVar, char *deviceAddress,
+                                 const char *deviceName, int ext, size_t size, int constant,
+                                 int global) {
+  (void)deviceAddress, (void)ext, (void)constant, (void)global;
+  rt_variable *var = calloc(1, sizeof *var);
+  if (!var || !fatCubinHandle || !(var->name = strdup(deviceName))) {
+    free(var);
+    return;
+  }
+  var->fatbin = (rt_fatbin *)fatCubinHandle;
+  var->host_var = hostVar;
+  var->size = size;
+  pthread_rwlock_wrlock(&registry_lock);
+  map_put(&variables, hostVar, var);
+  pthread_rwlock_unlock(&registry_lock);
+}
+
+RT_EXPORT void __cudaRegisterManagedVar(void **fatCubinHandle, void **hostVarPtrAddress,
+                                        char *deviceAddress, const char *deviceName, int ext,
+                                        size_t size, int constant, int global) {
+  __cudaRegisterVar(fatCubinHandle, (char *)hostVarPtrAddress, deviceAddress, deviceName, ext,
+                    size, constant, global);
+}
+
+RT_EXPORT void __cudaRegisterTexture(void **fatCubinHandle, const struct textureReference *hostVar,
+                                     const void **deviceAddress, const char *deviceName, int dim,
+                                     int norm, int ext) {
+  (void)fatCubinHandle, (void)hostVar, (void)deviceAddress, (void)deviceName, (void)dim,
+      (void)norm, (void)ext;
+}
+
+RT_EXPORT void __cudaRegisterSurface(void **fatCubinHandle, const struct surfaceReference *hostVar,
+                                     const void **deviceAddress, const char *deviceName, int dim,
+                                     int ext) {
+  (void)fatCubinHandle, (void)hostVar, (void)deviceAddress, (void)deviceName, (void)dim, (void)ext;
+}
+
+/* ---- lookups and lazy loading ---- */
+
+rt_function *rt_find_function(const void *host_fun) {
+  pthread_rwlock_rdlock(&registry_lock);
+  rt_function *fn = map_get(&functions, host_fun);
+  pthread_rwlock_unlock(&registry_lock);
+  return fn;
+}
+
+const char *rt_function_name(const rt_function *fn) { return fn->name; }
+
+void rt_forget_device_modules(int device) {
+  if (device >= 0 && device < RT_MAX_DEVICES)
+    __atomic_add_fetch(&device_generation[device], 1, __ATOMIC_SEQ_CST);
+}
+
+static unsigned current_generation(int device) {
+  return __atomic_load_n(&device_generation[device], __ATOMIC_SEQ_CST) + 1;
+}
+
+/* The fatbin's module on the current device, loading it on first use there. */
+static cudaError_t fatbin_module(rt_fatbin *fb, CUmodule *out) {
+  cudaError_t err = rt_ensure_context();
+  if (err != cudaSuccess) return err;
+  int device = rt_current_device();
+  unsigned generation = current_generation(device);
+  CUresult r = CUDA_SUCCESS;
+  pthread_mutex_lock(&fb->lock);
+  if (fb->loaded_generation[device] != generation) {
+    r = cuModuleLoadData(&fb->modules[device], fb->wrapper->data);
+    if (r == CUDA_SUCCESS) fb->loaded_generation[device] = generation;
+  }
+  *out = fb->modules[device];
+  pthread_mutex_unlock(&fb->lock);
+  if (r == CUDA_ERROR_NO_BINARY_FOR_GPU || r == CUDA_ERROR_INVALID_IMAGE)
+    return rt_set_error(cudaErrorNoKernelImageForDevice);
+  return rt_check(r);
+}
+
+cudaError_t rt_function_handle(rt_function *fn, CUfunction *out) {
+  CUmodule module;
+  cudaError_t err = fatbin_module(fn->fatbin, &module);
+  if (err != cudaSuccess) return err;
+  int device = rt_current_device();
+  unsigned generation = current_generation(device);
+  if (fn->handle_generation[device] != generation) {
+    CUfunction f;
+    CUresult r = cuModuleGetFunction(&f, module, fn->name);
+    if (r != CUDA_SUCCESS)
+      return rt_set_error(r == CUDA_ERROR_NOT_FOUND ? cudaErrorInvalidDeviceFunction : rt_error_from_driver(r));
+    fn->handles[device] = f;
+    __atomic_store_n(&fn->handle_generation[device], generation, __ATOMIC_RELEASE);
+  }
+  *out = fn->handles[device];
+  return cudaSuccess;
+}
+
+cudaError_t rt_symbol_address(const void *symbol, CUdeviceptr *addr, size_t *size) {
+  pthread_rwlock_rdlock(&registry_lock);
+  rt_variable *var = map_get(&variables, symbol);
+  pthread_rwlock_unlock(&registry_lock);
+  if (!var) return rt_set_error(cudaErrorInvalidSymbol);
+  CUmodule module;
+  cudaError_t err = fatbin_module(var->fatbin, &module);
+  if (err != cudaSuccess) return err;
+  size_t bytes = 0;
+  CUresult r = cuModuleGetGlobal(addr, &bytes, module, var->name);
+  if (r != CUDA_SUCCESS) return rt_set_error(cudaErrorInvalidSymbol);
+  if (size) *size = bytes;
+  return cudaSuccess;
+}
+
+RT_EXPORT cudaError_t cudaGetSymbolAddress(void **devPtr, const void *symbol) {
+  if (!devPtr) return rt_set_error(cudaErrorInvalidValue);
+  CUdeviceptr addr;
+  cudaError_t err = rt_symbol_address(symbol, &addr, NULL);
+  if (err == cudaSuccess) *devPtr = (void *)(uintptr_t)addr;
+  return err;
+}
+
+RT_EXPORT cudaError_t cudaGetSymbolSize(size_t *size, const void *symbol) {
+  if (!size) return rt_set_error(cudaErrorInvalidValue);
+  CUdeviceptr addr;
+  return rt_symbol_address(symbol, &addr, size);
+}

@@ -1,0 +1,206 @@
+/* private_agent.c - starts a private gpushim-agent on loopback for this process.
+ *
+ * Used when no endpoint is configured. The agent is found next to the library that holds this
+ * code (dladdr), or named by GPUSHIM_AGENT; it gets a fresh secret in a 0600 file (removed once
+ * the agent has read it), port 0, and --exit-when-idle, so it ends when our session ends. It
+ * reports "PORT\n" (or "error: ...\n") on a pipe (--ready-fd). It is double-forked so that it
+ * never becomes a zombie of the application, and it inherits none of the application's file
+ * descriptors except the ready pipe; its stdout/stderr go to /dev/null unless GPUSHIM_AGENT_LOG
+ * names a file.
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "private_agent.h"
+
+/* Relative places where the agent (and our CPU device) may sit next to this library. */
+static const char *const agent_places[] = {
+    "gpushim-agent",                          /* installed side by side */
+    "../libexec/gpushim/gpushim-agent",       /* installed under lib/ */
+    "../bin/gpushim-agent",
+    "../remote-agent/agent/gpushim-agent",    /* build tree: shim/libgpushim.so */
+    "../../remote-agent/agent/gpushim-agent", /* build tree: one level deeper */
+};
+static const char *const driver_places[] = {
+    "gpushim/libcuda.so.1",
+    "../libexec/gpushim/libcuda.so.1",
+    "../remote-agent/cpu-device/libcuda.so.1",
+    "../../remote-agent/cpu-device/libcuda.so.1",
+};
+
+static int self_dir(char *out, size_t outlen) {
+  Dl_info info;
+  if (!dladdr((void *)self_dir, &info) || !info.dli_fname) return -1;
+  char path[PATH_MAX];
+  if (!realpath(info.dli_fname, path)) return -1;
+  char *slash = strrchr(path, '/');
+  if (!slash) return -1;
+  *slash = 0;
+  snprintf(out, outlen, "%s", path);
+  return 0;
+}
+
+static int find_next_to_self(const char *const *places, size_t n, int want_exec, char *out,
+                             size_t outlen) {
+  char dir[PATH_MAX];
+  if (self_dir(dir, sizeof dir) < 0) return -1;
+  for (size_t i = 0; i < n; i++) {
+    if ((size_t)snprintf(out, outlen, "%s/%s", dir, places[i]) >= outlen) continue;
+    if (access(out, want_exec ? X_OK : R_OK) == 0) return 0;
+  }
+  return -1;
+}
+
+static int write_secret_file(const gs_secret *s, char *path, size_t pathlen) {
+  const char *dir = getenv("XDG_RUNTIME_DIR");
+  if (!dir || access(dir, W_OK) != 0) dir = getenv("TMPDIR");
+  if (!dir || access(dir, W_OK) != 0) dir = "/tmp";
+  snprintf(path, pathlen, "%s/gpushim-secret-XXXXXX", dir);
+  int fd = mkstemp(path);
+  if (fd < 0) return -1;
+  fchmod(fd, 0600);
+  int ok = write(fd, s->bytes, s->len) == (ssize_t)s->len;
+  close(fd);
+  if (!ok) unlink(path);
+  return ok ? 0 : -1;
+}
+
+/* In the grandchild: fds 0/1/2 to /dev/null (or the log), ready pipe kept, the rest closed. */
+/* Runs between fork and exec: async-signal-safe calls only (the app may have threads). */
+static void exec_agent(char *const argv[], int ready_fd, const char *log) {
+  ready_fd = fcntl(ready_fd, F_DUPFD, 10); /* out of the way of 0-3 */
+  int null = open("/dev/null", O_RDWR);
+  int out = log ? open(log, O_WRONLY | O_CREAT | O_APPEND, 0600) : -1;
+  if (out < 0) out = null;
+  dup2(null, 0);
+  dup2(out, 1);
+  dup2(out, 2);
+  dup2(ready_fd, 3); /* dup2 clears close-on-exec */
+  for (int fd = 4; fd < 1024; fd++) close(fd);
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+  setsid();
+  execv(argv[0], argv);
+  _exit(127);
+}
+
+/* Reads the agent's "PORT\n" / "error: ...\n" line within timeout_ms. */
+static int read_ready_line(int fd, int timeout_ms, char *line, size_t linelen) {
+  size_t n = 0;
+  struct timespec start;
+  clock_gettime(CLOCK_MONOTONIC, &start);
+  while (n + 1 < linelen) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    long spent = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+    if (spent >= timeout_ms) return -2;
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    int r = poll(&p, 1, (int)(timeout_ms - spent));
+    if (r < 0 && errno == EINTR) continue;
+    if (r == 0) return -2;
+    ssize_t got = read(fd, line + n, linelen - 1 - n);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) break;
+    n += (size_t)got;
+    if (memchr(line, '\n', n)) break;
+  }
+  line[n] = 0;
+  char *nl = strchr(line, '\n');
+  if (nl) *nl = 0;
+  return n > 0 ? 0 : -1;
+}
+
+int gs_private_agent_start(int timeout_ms, gs_endpoint *ep, gs_secret *secret, char *err,
+                           size_t errlen) {
+  char agent[PATH_MAX], driver[PATH_MAX], secret_path[PATH_MAX], fdtext[16];
+  const char *env_agent = getenv("GPUSHIM_AGENT"), *env_driver = getenv("GPUSHIM_DRIVER");
+  if (env_agent && *env_agent)
+    snprintf(agent, sizeof agent, "%s", env_agent);
+  else if (find_next_to_self(agent_places, sizeof agent_places / sizeof *agent_places, 1, agent,
+                             sizeof agent) < 0) {
+    snprintf(err, errlen,
+             "no GPUSHIM_ENDPOINT is set and gpushim-agent was not found next to libgpushim: "
+             "set GPUSHIM_ENDPOINT=HOST:PORT, or GPUSHIM_AGENT=/path/to/gpushim-agent");
+    return -1;
+  }
+  int have_driver = 1;
+  if (env_driver && *env_driver)
+    snprintf(driver, sizeof driver, "%s", env_driver);
+  else if (find_next_to_self(driver_places, sizeof driver_places / sizeof *driver_places, 0,
+                             driver, sizeof driver) < 0)
+    have_driver = 0; /* the agent has its own default */
+  if (gs_secret_generate(secret) < 0 || write_secret_file(secret, secret_path, sizeof secret_path) < 0) {
+    snprintf(err, errlen, "cannot create a secret file for the private agent: %s "
+             "(set XDG_RUNTIME_DIR or TMPDIR to a writable directory)", strerror(errno));
+    return -1;
+  }
+  int pipefd[2];
+  if (pipe2(pipefd, O_CLOEXEC) < 0) {
+    snprintf(err, errlen, "cannot start the private agent: pipe: %s", strerror(errno));
+    unlink(secret_path);
+    return -1;
+  }
+  char timeout_text[16];
+  snprintf(fdtext, sizeof fdtext, "3");
+  snprintf(timeout_text, sizeof timeout_text, "%d", (timeout_ms + 999) / 1000);
+  char *argv[16];
+  int a = 0;
+  argv[a++] = agent;
+  argv[a++] = "--listen";
+  argv[a++] = "127.0.0.1:0";
+  argv[a++] = "--secret-file";
+  argv[a++] = secret_path;
+  argv[a++] = "--exit-when-idle";
+  argv[a++] = "--idle-shutdown";
+  argv[a++] = timeout_text; /* exits if we never connect */
+  argv[a++] = "--tls";
+  argv[a++] = "off";        /* loopback only: the listen address is 127.0.0.1 */
+  argv[a++] = "--ready-fd";
+  argv[a++] = fdtext;
+  if (have_driver) {
+    argv[a++] = "--driver";
+    argv[a++] = driver;
+  }
+  argv[a] = NULL;
+
+  const char *log = getenv("GPUSHIM_AGENT_LOG");
+  pid_t child = fork();
+  if (child == 0) {
+    if (fork() == 0) exec_agent(argv, pipefd[1], log);
+    _exit(0);
+  }
+  close(pipefd[1]);
+  if (child > 0)
+    while (waitpid(child, NULL, 0) < 0 && errno == EINTR) {
+    }
+  char line[256];
+  int rc = child < 0 ? -1 : read_ready_line(pipefd[0], timeout_ms, line, sizeof line);
+  close(pipefd[0]);
+  unlink(secret_path);
+  if (rc == -2) {
+    snprintf(err, errlen, "the private agent %s did not start within %d s (raise GPUSHIM_TIMEOUT)",
+             agent, timeout_ms / 1000);
+    return -1;
+  }
+  if (rc < 0 || strncmp(line, "error: ", 7) == 0 || strspn(line, "0123456789") != strlen(line)) {
+    snprintf(err, errlen, "the private agent %s failed to start: %s", agent,
+             rc < 0 ? "it exited without a word (set GPUSHIM_AGENT_LOG=FILE to see why)"
+                    : line + (strncmp(line, "error: ", 7) == 0 ? 7 : 0));
+    return -1;
+  }
+  snprintf(ep->host, sizeof ep->host, "127.0.0.1");
+  snprintf(ep->port, sizeof ep->port, "%s", line);
+  return 0;
+}

@@ -1,0 +1,49 @@
+/* cpudev_test.h - tiny helpers for the CPU device's C tests: checks that report the file,
+ * line and CUDA error name, and a count of failures that decides the exit status.
+ */
+#ifndef GPUSHIM_CPUDEV_TEST_H
+#define GPUSHIM_CPUDEV_TEST_H
+
+#include <cuda.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static int test_failures;
+
+static inline const char *test_err_name(CUresult r) {
+  const char *s = NULL;
+  if (cuGetErrorName(r, &s) != CUDA_SUCCESS || !s) return "(unknown CUresult)";
+  return s;
+}
+
+/* Expects a CUDA call to return `want`. */
+#define EXPECT_CU(call, want)                                                                       \
+  do {                                                                                              \
+    CUresult got_ = (call);                                                                         \
+    if (got_ != (want)) {                                                                           \
+      fprintf(stderr, "%s:%d: %s returned %s, expected %s\n", __FILE__, __LINE__, #call,            \
+              test_err_name(got_), test_err_name(want));                                            \
+      test_failures++;                                                                              \
+    }                                                                                               \
+  } while (0)
+
+#define CHECK_CU(call) EXPECT_CU(call, CUDA_SUCCESS)
+
+#define EXPECT(cond)                                                                                \
+  do {                                                                                              \
+    if (!(cond)) {                                                                                  \
+      fprintf(stderr, "%s:%d: expected %s\n", __FILE__, __LINE__, #cond);                           \
+      test_failures++;                                                                              \
+    }                                                                                               \
+  } while (0)
+
+static inline int test_finish(const char *name) {
+  if (test_failures) {
+    fprintf(stderr, "FAIL %s: %d check(s) failed\n", name, test_failures);
+    return 1;
+  }
+  printf("PASS %s\n", name);
+  return 0;
+}
+
+#endif

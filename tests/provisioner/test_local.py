@@ -1,0 +1,210 @@
+"""The lease, the daemon and the CLI against the `local` provider (the instance is an agent
+process here; the stand-in agent until the real gpushim-agent is used)."""
+import json
+import math
+import os
+import signal
+import stat
+import subprocess
+import time
+
+from conftest import pid_alive, wait_for
+
+
+def test_up_status_down(gs):
+    p = gs.cli("up")
+    assert p.returncode == 0, p.stderr
+    assert "ready, agent at 127.0.0.1:" in p.stdout
+    st = gs.status()
+    assert st["provider"] == "local"
+    assert st["state"] == "idle"
+    assert st["instance"].startswith("gpushim-")
+    assert len(gs.agent_pids()) == 1
+    assert gs.ledger_up() == [("local", st["instance"], "running")]
+    p = gs.cli("down")
+    assert p.returncode == 0, p.stderr
+    assert gs.status()["state"] == "none"
+    assert gs.agent_pids() == []
+    assert gs.ledger_up() == []
+    rows = gs.usage()
+    assert len(rows) == 1
+    r = rows[0]
+    assert r["provider"] == "local" and r["instance"] == st["instance"]
+    assert r["stopped_at"] is not None and r["stopped_at"] >= r["started_at"]
+    assert abs(r["seconds"] - (r["stopped_at"] - r["started_at"])) < 1e-6
+    assert r["cost"] == 0
+
+
+def test_second_session_reuses_and_grace_stops(gs):
+    p1, ep1, secret1 = gs.session(0)
+    assert p1.wait(10) == 0
+    st = gs.status()
+    assert st["state"] == "idle"
+    # A second program within the grace period gets the same instance.
+    p2, ep2, secret2 = gs.session(0)
+    assert p2.wait(10) == 0
+    assert (ep2, secret2) == (ep1, secret1)
+    assert len(gs.agent_pids()) == 1
+    assert gs.status()["instance"] == st["instance"]
+    # The secret handed to the program is private and holds the instance's secret.
+    assert stat.S_IMODE(os.stat(secret1).st_mode) == 0o600
+    # No session: the grace (2 s) runs out and the instance stops within a few seconds.
+    gs.wait_state("none", timeout=10)
+    wait_for(lambda: gs.agent_pids() == [], 5, "the agent to exit")
+    assert gs.ledger_up() == []
+    events = [e for (e,) in gs.ledger("SELECT event FROM events WHERE instance=? ORDER BY seq",
+                                      st["instance"])]
+    assert events[:3] == ["intent-create", "created", "agent-ready"]
+    assert events[-2:] == ["intent-destroy", "destroyed"]
+
+
+def test_active_session_outlives_grace(gs):
+    env = {"GPUSHIM_IDLE_GRACE": "1"}
+    p, ep, _ = gs.session(4, env=env)     # holds its session 4 s, 4x the grace
+    time.sleep(2)
+    assert gs.status()["state"] == "running"
+    assert gs.status()["sessions"] == 1
+    assert p.wait(20) == 0, p.stderr.read()     # the agent answered the whole time
+    gs.wait_state("none", timeout=10)
+
+
+def test_session_ends_when_program_dies(gs):
+    p, _, _ = gs.session(60)
+    assert gs.status()["sessions"] == 1
+    p.kill()
+    p.wait()
+    wait_for(lambda: gs.status()["sessions"] == 0, 5, "the session to end")
+    gs.wait_state("none", timeout=10)
+
+
+def test_down_refuses_while_busy(gs):
+    p, _, _ = gs.session(60)
+    d = gs.cli("down")
+    assert d.returncode == 5
+    assert "busy" in d.stderr and "--force" in d.stderr
+    d = gs.cli("down", "--force")
+    assert d.returncode == 0, d.stderr
+    # The session's program sees its agent go away (exit 2 from the session client).
+    assert p.wait(10) == 2
+    assert gs.agent_pids() == []
+
+
+def test_progress_and_quiet(gs):
+    slow = {"FAKE_AGENT_BOOT_DELAY": "1.5"}
+    p = gs.cli("up", env=slow)
+    assert p.returncode == 0, p.stderr
+    assert "gpushim: booting local instance" in p.stderr or "gpushim: starting local" in p.stderr
+    assert "cpu-device" in p.stderr
+    gs.cli("down")
+    q = gs.cli("up", env=dict(slow, GPUSHIM_QUIET="1"))
+    assert q.returncode == 0 and q.stderr == ""
+    s, _, _ = gs.session(0, env=dict(slow, GPUSHIM_QUIET="1"))
+    assert s.wait(10) == 0 and s.stderr.read() == ""
+
+
+def test_sigkill_mid_create_is_reconciled(gs):
+    # The agent takes 30 s to boot; the daemon is killed while it waits for it.
+    up = gs.popen_cli("up", env={"FAKE_AGENT_BOOT_DELAY": "30"})
+    wait_for(lambda: gs.agent_pids(), 10, "the agent to start")
+    st = wait_for(lambda: (lambda s: s if s["state"] == "starting" else None)(gs.status()), 10,
+                  "starting")
+    os.kill(st["daemon_pid"], signal.SIGKILL)
+    assert up.wait(10) != 0
+    orphan = gs.agent_pids()
+    assert len(orphan) == 1                 # still running, unknown to anyone now
+    assert gs.ledger_up() != []
+    # The next daemon (started by any command that needs one) reconciles first.
+    d = gs.cli("down")
+    assert d.returncode == 0, d.stderr
+    wait_for(lambda: not pid_alive(orphan[0]), 10, "the orphan agent to be stopped")
+    assert gs.ledger_up() == []
+    events = [e for (e,) in gs.ledger("SELECT event FROM events ORDER BY seq")]
+    assert "intent-create" in events and "destroyed" in events
+    rows = gs.usage()
+    assert rows and all(r["stopped_at"] is not None for r in rows)
+
+
+def test_usage_cost_and_filters(gs):
+    # $3600/h = $1 per second, billed per started second.
+    env = {"GPUSHIM_LOCAL_PRICE": "3600"}
+    assert gs.cli("up", env=env).returncode == 0
+    time.sleep(1.2)
+    assert gs.cli("down").returncode == 0
+    rows = gs.usage()
+    assert len(rows) == 1
+    r = rows[0]
+    assert r["price_per_hour"] == 3600 and r["granularity"] == "second"
+    assert r["seconds"] > 1.2
+    assert r["billed_seconds"] == math.ceil(r["seconds"])
+    assert abs(r["cost"] - r["billed_seconds"]) < 1e-9
+    assert gs.usage("--provider", "ssh") == []
+    assert gs.usage("--since", str(int(r["stopped_at"]) + 10)) == []
+    assert gs.usage("--until", str(int(r["started_at"]) - 10)) == []
+    assert len(gs.usage("--since", "2020-01-01", "--until", "2100-01-01")) == 1
+    csv = gs.cli("usage", "--csv").stdout.splitlines()
+    assert csv[0].startswith("provider,instance,gpu,started_at,stopped_at,seconds")
+    assert len(csv) == 2 and csv[1].startswith("local," + r["instance"])
+    table = gs.cli("usage").stdout
+    assert r["instance"] in table and "total $%.4f" % r["cost"] in table
+
+
+def test_cli_help_errors_and_exit_codes(gs):
+    for cmd in ["up", "down", "status", "usage", "offers", "providers"]:
+        p = gs.cli(cmd, "--help")
+        assert p.returncode == 0 and "usage: gpushim " + cmd in p.stdout
+    top = gs.cli("--help")
+    assert top.returncode == 0 and "exit codes" in top.stdout and "daemon" not in top.stdout
+    assert gs.cli().returncode == 2
+    bad = gs.cli("frobnicate")
+    assert bad.returncode == 2 and "unknown command" in bad.stderr
+    bad = gs.cli("up", "--bogus")
+    assert bad.returncode == 2 and "--bogus" in bad.stderr
+    bad = gs.cli("usage", "--since", "yesterday-ish")
+    assert bad.returncode == 2 and "bad time" in bad.stderr
+    p = gs.cli("up", env={"GPUSHIM_PROVIDER": "nope"})
+    assert p.returncode == 6 and "unknown provider 'nope'" in p.stderr
+    p = gs.cli("up", env={"GPUSHIM_PROVIDER": "vast"})
+    assert p.returncode == 6 and "GPUSHIM_VAST_API_KEY" in p.stderr
+    st = gs.status()     # no daemon was started by any of the above
+    assert st == {"provider": "local", "instance": None, "state": "none", "daemon": False}
+    prov = json.loads(gs.cli("providers", "--json").stdout)
+    names = [x["name"] for x in prov]
+    assert names == ["local", "ssh", "command", "vast", "runpod", "lambda"]
+    local = prov[0]
+    assert local["current"] and local["configured"] and local["can_stop"] is False
+    lam = prov[5]
+    assert lam["configured"] is False and lam["granularity"] == "minute"
+    offers = json.loads(gs.cli("offers", "--json").stdout)
+    assert offers == [{"provider": "local", "id": "local", "gpu": "cpu-device", "num_gpus": 1,
+                       "price_per_hour": 0.0, "region": "this machine"}]
+
+
+def test_private_files_and_config(gs):
+    cfg_dir = gs.tmp / "config" / "gpushim"
+    cfg_dir.mkdir(parents=True)
+    cfg = cfg_dir / "config"
+    cfg.write_text("# test\nidle_grace = 1\nvast_api_key = sekrit-123\n")
+    os.chmod(cfg, 0o644)
+    p = gs.cli("providers", "--json")
+    assert "readable by others" in p.stderr and "sekrit" not in p.stderr + p.stdout
+    vast = [x for x in json.loads(p.stdout) if x["name"] == "vast"][0]
+    assert vast["configured"] is False          # the shared file's key is ignored
+    os.chmod(cfg, 0o600)
+    p = gs.cli("providers", "--json")
+    vast = [x for x in json.loads(p.stdout) if x["name"] == "vast"][0]
+    assert vast["configured"] is True and "sekrit" not in p.stdout + p.stderr
+    # The config file's idle_grace (env has priority: drop it from the env).
+    env = dict(gs.env)
+    del env["GPUSHIM_IDLE_GRACE"]
+    gs.env = env
+    assert gs.cli("up").returncode == 0
+    st = gs.status()
+    assert st["idle_grace"] == 1
+    run = gs.tmp / "run" / "gpushim"
+    assert stat.S_IMODE(os.stat(run).st_mode) == 0o700
+    assert stat.S_IMODE(os.stat(run / "daemon.sock").st_mode) == 0o600
+    state = gs.tmp / "state" / "gpushim"
+    assert stat.S_IMODE(os.stat(state).st_mode) == 0o700
+    for f in (state / "secrets").iterdir():
+        assert stat.S_IMODE(os.stat(f).st_mode) == 0o600
+    gs.wait_state("none", timeout=10)
