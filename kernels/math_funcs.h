@@ -85,12 +85,14 @@ static inline double math_f32_exact(int k, float x, float y, float z) {
   }
 }
 
-/* Double functions are taken in long double and rounded: within 0.5 ulp of exact. */
+/* exp and log are taken in long double and rounded (within 0.5 ulp of exact, plus 2^-11
+ * ulp); sqrt is IEEE (correctly rounded) in double itself, and rounding sqrtl's 64-bit
+ * result instead could be off by one: long double is not wide enough to round twice. */
 static inline double math_f64_exact(int k, double x) {
   switch (k) {
     case MATH_EXP: return (double)expl((long double)x);
     case MATH_LOG: return (double)logl((long double)x);
-    default: return (double)sqrtl((long double)x);
+    default: return sqrt(x);
   }
 }
 

@@ -413,6 +413,10 @@ def gen_agent(rows):
         for a in r.outs:
             v = 'v_' + a.name
             if a.kind == 'handle':
+                parents = [i for i in r.ins if i.kind == 'handle'
+                           and i.hkind in ('GS_H_MOD', 'GS_H_LIB', 'GS_H_KERNEL')]
+                if parents:   # functions die with their module, kernels with their library
+                    o.append('  s->parent_hint = a->%s;\n' % parents[0].field)
                 o.append('  if ((e = gs_handle_new(s, %s, %s, &r->%s))) return e;\n'
                          % (a.hkind, v, a.field))
             elif a.kind == 'uuid':

@@ -597,7 +597,7 @@ static void handle_request(int i, char *line)
     } else if (strcmp(word, "DOWN") == 0 || strcmp(word, "SHUTDOWN") == 0) {
         int force = strstr(line, "force") != NULL || word[0] == 'S';
         if (sessions() && !force) {
-            reply(c, "ERROR busy %d session(s) attached; use --force to stop anyway",
+            reply(c, "ERROR busy busy: %d session(s) attached; use --force to stop anyway",
                   sessions());
             drop_client(i);
             return;

@@ -56,8 +56,10 @@ static int local_offers(gs_offer *out, int max, char *err, size_t n)
     return 1;
 }
 
-/* Whether pid is a live (not zombie) process carrying our tag in its environment. */
-static int is_our_agent(pid_t pid, const char *tag)
+/* 1: pid is a live (not zombie) process carrying our tag in its environment; 0: it is
+ * dead; -1: alive, but its environment does not show the tag (yet: while a process is in
+ * execve, /proc/PID/environ can read empty for a moment). */
+static int check_agent_once(pid_t pid, const char *tag)
 {
     int status;
     if (waitpid(pid, &status, WNOHANG) == pid)   /* our child that ended: reaped now */
@@ -83,7 +85,18 @@ static int is_our_agent(pid_t pid, const char *tag)
         if (strcmp(env + off, want) == 0)
             found = 1;
     free(env);
-    return found;
+    return found ? 1 : -1;
+}
+
+static int is_our_agent(pid_t pid, const char *tag)
+{
+    for (int attempt = 0; attempt < 20; attempt++) {
+        int r = check_agent_once(pid, tag);
+        if (r >= 0)
+            return r;
+        gs_sleep(0.025);
+    }
+    return 0;     /* alive but not ours: the pid was reused by a stranger */
 }
 
 static pid_t read_pid(const char *tag)

@@ -115,12 +115,15 @@ CUresult gs_handle_get(agent_session *s, int kind, uint64_t id, void **real) {
 }
 
 CUresult gs_handle_new(agent_session *s, int kind, void *real, uint64_t *id) {
+  uint64_t parent = s->parent_hint;
+  s->parent_hint = 0;
   if (!real) return CUDA_ERROR_UNKNOWN;
   size_t free_slot = s->nslots;
   for (size_t i = 0; i < s->nslots; i++) {
     gs_handle_slot *h = &s->slots[i];
     /* functions and kernels are looked up again and again: give the same id back */
-    if (h->real == real && h->kind == kind && (kind == GS_H_FUNC || kind == GS_H_KERNEL)) {
+    if (h->real == real && h->kind == kind && h->parent == parent &&
+        (kind == GS_H_FUNC || kind == GS_H_KERNEL)) {
       *id = make_id(kind, h->gen, i);
       return CUDA_SUCCESS;
     }
@@ -143,6 +146,7 @@ CUresult gs_handle_new(agent_session *s, int kind, void *real, uint64_t *id) {
   h->real = real;
   h->kind = (uint8_t)kind;
   h->ctx = s->cur;
+  h->parent = parent;
   h->nparams = (uint32_t)-1;
   h->params = NULL;
   *id = make_id(kind, h->gen, free_slot);
@@ -158,11 +162,12 @@ static void slot_clear(gs_handle_slot *h) {
 void gs_handle_drop(agent_session *s, int kind, uint64_t id) {
   gs_handle_slot *h = gs_handle_slot_of(s, kind, id);
   if (!h) return;
-  /* a module or library takes its functions and kernels with it */
-  if (kind == GS_H_MOD || kind == GS_H_LIB) {
-    for (size_t i = 0; i < s->nslots; i++)
-      if (s->slots[i].real && (s->slots[i].kind == GS_H_FUNC || s->slots[i].kind == GS_H_KERNEL))
-        slot_clear(&s->slots[i]);   /* functions are refreshed on the next lookup */
+  /* a module takes its functions with it, a library its kernels and their functions */
+  for (size_t i = 0; i < s->nslots; i++) {
+    gs_handle_slot *c = &s->slots[i];
+    if (!c->real || c->parent != id) continue;
+    if (c->kind == GS_H_KERNEL) gs_handle_drop(s, GS_H_KERNEL, make_id(GS_H_KERNEL, c->gen, i));
+    else slot_clear(c);
   }
   slot_clear(h);
 }

@@ -23,6 +23,7 @@ typedef struct {
   CUcontext ctx;       /* the context it was made in */
   uint16_t gen;        /* bumped on every reuse, so stale ids miss */
   uint8_t kind;
+  uint64_t parent;     /* functions: their module or kernel; kernels: their library */
   uint32_t nparams;    /* functions: param layout, -1u until asked */
   uint32_t *params;    /* nparams x (offset, size) */
 } gs_handle_slot;
@@ -45,6 +46,7 @@ struct agent_session {
   gs_alloc *allocs;
   size_t nallocs, capallocs;
   agent_counters counters;
+  uint64_t parent_hint;  /* set just before gs_handle_new of a function or kernel */
   int dtoh_compress;     /* did the first chunk of the current D2H copy compress well? */
   ZSTD_CCtx *zc;
   ZSTD_DCtx *zd;

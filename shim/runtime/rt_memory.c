@@ -319,7 +319,7 @@ RT_EXPORT cudaError_t cudaPointerGetAttributes(struct cudaPointerAttributes *att
   CUdeviceptr device_pointer = 0;
   void *host_pointer = NULL;
   int ordinal = -1;
-  unsigned char managed = 0;
+  unsigned int managed = 0; /* bool in the docs; 4 bytes is safe for either width */
   CUpointer_attribute which[] = {CU_POINTER_ATTRIBUTE_MEMORY_TYPE, CU_POINTER_ATTRIBUTE_DEVICE_POINTER,
                                  CU_POINTER_ATTRIBUTE_HOST_POINTER, CU_POINTER_ATTRIBUTE_DEVICE_ORDINAL,
                                  CU_POINTER_ATTRIBUTE_IS_MANAGED};

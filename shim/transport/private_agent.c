@@ -6,7 +6,8 @@
  * reports "PORT\n" (or "error: ...\n") on a pipe (--ready-fd). It is double-forked so that it
  * never becomes a zombie of the application, and it inherits none of the application's file
  * descriptors except the ready pipe; its stdout/stderr go to /dev/null unless GPUSHIM_AGENT_LOG
- * names a file.
+ * names a file. It runs without LD_PRELOAD and without our directory on LD_LIBRARY_PATH (see
+ * agent_environment).
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -77,8 +78,55 @@ static int write_secret_file(const gs_secret *s, char *path, size_t pathlen) {
 }
 
 /* In the grandchild: fds 0/1/2 to /dev/null (or the log), ready pipe kept, the rest closed. */
+/* The agent's environment: ours without LD_PRELOAD and without our own directory in
+ * LD_LIBRARY_PATH, so that the agent never loads libgpushim (its faces are named
+ * libcuda.so.1) in place of the device. Returns a NULL-terminated array (leaked on purpose
+ * in the parent only until exec; freed by the caller). */
+static char **agent_environment(void) {
+  extern char **environ;
+  char dir[PATH_MAX], real[PATH_MAX];
+  int have_dir = self_dir(dir, sizeof dir) == 0;
+  size_t n = 0;
+  while (environ[n]) n++;
+  char **env = calloc(n + 1, sizeof *env);
+  if (!env) return NULL;
+  size_t k = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (strncmp(environ[i], "LD_PRELOAD=", 11) == 0) continue;
+    if (strncmp(environ[i], "LD_LIBRARY_PATH=", 16) != 0 || !have_dir) {
+      env[k++] = strdup(environ[i]);
+      continue;
+    }
+    char *copy = strdup(environ[i] + 16), *save = NULL;
+    size_t cap = strlen(environ[i]) + 1;
+    char *out = calloc(1, cap);
+    if (!copy || !out) {
+      free(copy);
+      free(out);
+      continue;
+    }
+    strcpy(out, "LD_LIBRARY_PATH=");
+    int first = 1;
+    for (char *e = strtok_r(copy, ":", &save); e; e = strtok_r(NULL, ":", &save)) {
+      if (realpath(e, real) && strcmp(real, dir) == 0) continue;
+      if (!first) strcat(out, ":");
+      strcat(out, e);
+      first = 0;
+    }
+    free(copy);
+    env[k++] = out;
+  }
+  env[k] = NULL;
+  return env;
+}
+
+static void free_environment(char **env) {
+  for (size_t i = 0; env && env[i]; i++) free(env[i]);
+  free(env);
+}
+
 /* Runs between fork and exec: async-signal-safe calls only (the app may have threads). */
-static void exec_agent(char *const argv[], int ready_fd, const char *log) {
+static void exec_agent(char *const argv[], char *const envp[], int ready_fd, const char *log) {
   ready_fd = fcntl(ready_fd, F_DUPFD, 10); /* out of the way of 0-3 */
   int null = open("/dev/null", O_RDWR);
   int out = log ? open(log, O_WRONLY | O_CREAT | O_APPEND, 0600) : -1;
@@ -92,7 +140,7 @@ static void exec_agent(char *const argv[], int ready_fd, const char *log) {
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
   setsid();
-  execv(argv[0], argv);
+  execve(argv[0], argv, envp);
   _exit(127);
 }
 
@@ -176,11 +224,13 @@ int gs_private_agent_start(int timeout_ms, gs_endpoint *ep, gs_secret *secret, c
   argv[a] = NULL;
 
   const char *log = getenv("GPUSHIM_AGENT_LOG");
-  pid_t child = fork();
+  char **envp = agent_environment();
+  pid_t child = envp ? fork() : -1;
   if (child == 0) {
-    if (fork() == 0) exec_agent(argv, pipefd[1], log);
+    if (fork() == 0) exec_agent(argv, envp, pipefd[1], log);
     _exit(0);
   }
+  free_environment(envp);
   close(pipefd[1]);
   if (child > 0)
     while (waitpid(child, NULL, 0) < 0 && errno == EINTR) {

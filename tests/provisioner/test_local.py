@@ -153,7 +153,7 @@ def test_cli_help_errors_and_exit_codes(gs):
         p = gs.cli(cmd, "--help")
         assert p.returncode == 0 and "usage: gpushim " + cmd in p.stdout
     top = gs.cli("--help")
-    assert top.returncode == 0 and "exit codes" in top.stdout and "daemon" not in top.stdout
+    assert top.returncode == 0 and "exit codes" in top.stdout and "  daemon" not in top.stdout
     assert gs.cli().returncode == 2
     bad = gs.cli("frobnicate")
     assert bad.returncode == 2 and "unknown command" in bad.stderr

@@ -181,10 +181,20 @@ struct ptx_kernel {
   ptx_func f;
 };
 
+/* An initialiser element holding the address of another variable (generic(sym)+addend). */
+typedef struct {
+  uint32_t offset;      /* byte offset in the variable */
+  uint32_t size;        /* 4 or 8 */
+  uint32_t target;      /* variable index */
+  int64_t addend;
+} ptx_reloc;
+
 typedef struct {
   ptx_var_info info;
   uintptr_t addr;
   uint8_t *initbuf;
+  ptx_reloc *relocs;
+  uint32_t nrelocs, caprelocs;
 } ptx_var;
 
 enum { BUILTIN_NONE, BUILTIN_VPRINTF, BUILTIN_ASSERTFAIL, BUILTIN_MALLOC, BUILTIN_FREE };

@@ -56,7 +56,7 @@ typedef struct {
   /* module-level symbols: shared and dynamic shared variables, by name */
   fsym *msyms;
   uint32_t nmsyms, capmsyms;
-  int unsupported;
+  char *pending[16];     /* identifiers owned by the parse in progress: freed on failure */
 } parser;
 
 #define GROW(arr, n, cap)                                                   \
@@ -81,6 +81,10 @@ static void fatal(parser *P, const char *fmt, ...) {
   int tl = (int)(t->len > 60 ? 60 : t->len);
   if (P->err && P->errlen)
     snprintf(P->err, P->errlen, "line %u: %s (at '%.*s')", t->line, msg, tl, t->kind == TK_EOF ? "end of file" : t->s);
+  for (int i = 0; i < 16; i++) {
+    free(P->pending[i]);
+    P->pending[i] = NULL;
+  }
   longjmp(P->fail, 1);
 }
 
@@ -110,9 +114,27 @@ static int accept_punct(parser *P, char c) {
   }
   return 0;
 }
+/* Forgets a pending identifier (its ownership moved elsewhere). */
+static void keep(parser *P, char *s) {
+  for (int i = 0; i < 16; i++)
+    if (P->pending[i] == s) P->pending[i] = NULL;
+}
+
+/* Frees an identifier taken with take_ident. */
+static void drop(parser *P, char *s) {
+  keep(P, s);
+  free(s);
+}
+
 static char *take_ident(parser *P) {
   if (tok(P)->kind != TK_IDENT) fatal(P, "expected an identifier");
   char *s = xstrndup(P, tok(P)->s, tok(P)->len);
+  for (int i = 0; i < 16; i++) {
+    if (!P->pending[i]) {
+      P->pending[i] = s;
+      break;
+    }
+  }
   next(P);
   return s;
 }
@@ -121,7 +143,7 @@ static int64_t take_int(parser *P) {
   if (tok(P)->kind != TK_INT) fatal(P, "expected an integer");
   int64_t v = (int64_t)tok(P)->ival;
   next(P);
-  return neg ? -v : v;
+  return neg ? (int64_t)(0 - (uint64_t)v) : v;
 }
 
 /* ---- types ---- */
@@ -467,7 +489,7 @@ static int source_type(const ptx_insn *in, int idx) {
 static uint64_t imm_bits(const ptx_token *t, int neg, int type) {
   if (t->kind == TK_INT) {
     int64_t v = (int64_t)t->ival;
-    if (neg) v = -v;
+    if (neg) v = (int64_t)(0 - (uint64_t)v);
     if (type == T_F32) {
       float f = (float)v;
       uint32_t u;
@@ -554,23 +576,23 @@ static void parse_address(parser *P, ptx_operand *o) {
     first = 0;
     if (tok(P)->kind == TK_INT) {
       int64_t v = (int64_t)tok(P)->ival;
-      o->imm += neg ? -v : v;
+      o->imm = (int64_t)((uint64_t)o->imm + (neg ? 0 - (uint64_t)v : (uint64_t)v));
       next(P);
     } else if (tok(P)->kind == TK_IDENT) {
       char *name = take_ident(P);
-      int r = name[0] == '%' ? find_reg(P, name) : -1;
+      int r = find_reg(P, name);
       if (r >= 0 && o->reg < 0) {
         o->reg = r;
       } else if (name[0] == '%') {
         uint64_t arg;
         int sr = lookup_sreg(name, &arg);
-        free(name);
+        drop(P, name);
         if (sr >= 0) fatal(P, "special register in address");
         fatal(P, "unknown register in address");
       } else {
         resolve_symbol(P, name, o);
       }
-      free(name);
+      drop(P, name);
     } else {
       fatal(P, "bad address");
     }
@@ -599,7 +621,7 @@ static void parse_operand(parser *P, ptx_insn *in, ptx_operand *o, int idx) {
         char *name = take_ident(P);
         int r = find_reg(P, name);
         if (r < 0) fatal(P, "unknown register '%s'", name);
-        free(name);
+        drop(P, name);
         o->vregs[o->n++] = r;
       } else {
         int neg = accept_punct(P, '-');
@@ -624,7 +646,7 @@ static void parse_operand(parser *P, ptx_insn *in, ptx_operand *o, int idx) {
         /* an argument may also be a register or immediate in hand-written PTX: unsupported */
         fatal(P, "call argument '%s' is not a .param", name);
       }
-      free(name);
+      drop(P, name);
       if (o->n >= PTX_MAXVEC) fatal(P, "too many call arguments");
       o->vregs[o->n] = s->base;
       o->vsize[o->n] = s->size;
@@ -651,14 +673,14 @@ static void parse_operand(parser *P, ptx_insn *in, ptx_operand *o, int idx) {
   }
   if (tok(P)->kind != TK_IDENT) fatal(P, "bad operand");
   char *name = take_ident(P);
+  int r0 = in->op == OP_BRA || in->op == OP_CALL ? -1 : find_reg(P, name);
   if (strcmp(name, "_") == 0) {
     o->kind = OK_SINK;
+  } else if (r0 >= 0) {
+    o->kind = OK_REG;
+    o->reg = r0;
   } else if (name[0] == '%' || strcmp(name, "WARP_SZ") == 0) {
-    int r = find_reg(P, name);
-    if (r >= 0) {
-      o->kind = OK_REG;
-      o->reg = r;
-    } else {
+    {
       uint64_t arg;
       int sr = lookup_sreg(name, &arg);
       if (sr < 0) fatal(P, "unknown register '%s'", name);
@@ -688,7 +710,7 @@ static void parse_operand(parser *P, ptx_insn *in, ptx_operand *o, int idx) {
     resolve_symbol(P, name, o);
     if (accept_punct(P, '+')) o->imm += take_int(P);
   }
-  free(name);
+  drop(P, name);
   if (neg && o->kind != OK_REG) fatal(P, "negated operand");
 }
 
@@ -715,7 +737,7 @@ static void parse_instruction(parser *P) {
     char *name = take_ident(P);
     int r = find_reg(P, name);
     if (r < 0) fatal(P, "unknown predicate '%s'", name);
-    free(name);
+    drop(P, name);
     in->guard = r;
     in->guard_neg = (uint8_t)neg;
   }
@@ -795,7 +817,7 @@ static void parse_reg_decl(parser *P) {
       s->base = new_regs(P, 1);
       s->type = type;
     }
-    free(name);
+    drop(P, name);
   } while (accept_punct(P, ','));
   expect_punct(P, ';');
 }
@@ -856,6 +878,30 @@ static void parse_var_head(parser *P, var_decl *d) {
   if (!d->align) d->align = d->elem;
 }
 
+/* An initialiser element naming a variable: generic(sym)[+n] or sym[+n]. Resolved at bind. */
+static void add_reloc(parser *P, uint32_t offset, uint32_t size) {
+  int generic = is_word(P, "generic");
+  if (generic) {
+    next(P);
+    expect_punct(P, '(');
+  }
+  char *name = take_ident(P);
+  if (generic) expect_punct(P, ')');
+  int64_t addend = 0;
+  if (accept_punct(P, '+')) addend = take_int(P);
+  int target = find_var(P, name);
+  if (target < 0) fatal(P, "unsupported: initialiser names '%s', which is not a .global/.const variable", name);
+  drop(P, name);
+  if (size != 8 && size != 4) fatal(P, "address initialiser in an element of %u bytes", size);
+  ptx_var *v = &P->mod->vars[P->mod->nvars - 1];
+  GROW(v->relocs, v->nrelocs, v->caprelocs);
+  ptx_reloc *r = &v->relocs[v->nrelocs++];
+  r->offset = offset;
+  r->size = size;
+  r->target = (uint32_t)target;
+  r->addend = addend;
+}
+
 static void write_init_value(parser *P, uint8_t *buf, size_t size, uint32_t pos, uint32_t elem, int type, int *relocs_unsup) {
   (void)relocs_unsup;
   if ((size_t)(pos + 1) * elem > size) fatal(P, "too many initialisers");
@@ -866,8 +912,8 @@ static void write_init_value(parser *P, uint8_t *buf, size_t size, uint32_t pos,
     bits = imm_bits(tok(P), neg, et);
     next(P);
   } else if (tok(P)->kind == TK_IDENT) {
-    /* symbol address (generic(sym) or sym): needs relocation at bind time */
-    fatal(P, "unsupported: address of a symbol in a variable initialiser");
+    add_reloc(P, pos * elem, elem);
+    return;
   } else {
     fatal(P, "bad initialiser");
   }
@@ -902,6 +948,7 @@ static void add_module_var(parser *P, var_decl *d, ptx_var_space space) {
   ptx_var *v = &P->mod->vars[P->mod->nvars];
   memset(v, 0, sizeof *v);
   v->info.name = d->name;
+  keep(P, d->name);
   d->name = NULL;
   v->info.space = space;
   v->info.size = (size_t)d->elem * d->count;
@@ -952,13 +999,13 @@ static void parse_module_var(parser *P, ptx_space space, int is_extern) {
   parse_var_head(P, &d);
   if (space == SP_SHARED) {
     add_shared(P, &d, is_extern, 0);
-    free(d.name);
+    drop(P, d.name);
   } else if (space == SP_GLOBAL || space == SP_CONST) {
     if (is_extern) fatal(P, "unsupported: .extern variable '%s' (separate compilation)", d.name);
     add_module_var(P, &d, space == SP_CONST ? PTX_VAR_CONST : PTX_VAR_GLOBAL);
-    free(d.name);
+    drop(P, d.name);
   } else {
-    free(d.name);
+    drop(P, d.name);
     fatal(P, "unsupported module-level state space");
   }
   while (accept_punct(P, ',')) {
@@ -998,7 +1045,7 @@ static void parse_func_body_decl(parser *P, ptx_space space) {
   } else if (space == SP_PARAM) {
     declare_param(P, &d, 0, &f->param_area);
   }
-  free(d.name);
+  drop(P, d.name);
   if (accept_punct(P, '=')) fatal(P, "unsupported: initialised function-scope variable");
   expect_punct(P, ';');
 }
@@ -1076,7 +1123,7 @@ static void parse_body(parser *P) {
         char *name = xstrndup(P, t.s, t.len);
         fsym *s = add_fsym(P, name, FS_LABEL);
         s->base = (int32_t)P->fn->ncode;
-        free(name);
+        drop(P, name);
         continue;
       }
       P->lx.p = save;
@@ -1100,7 +1147,7 @@ static void parse_param_list(parser *P, ptx_func *f, int kernel, int rets) {
     parse_var_head(P, &d);
     if (is_reg) fatal(P, "unsupported: .reg function parameters");
     fsym *s = declare_param(P, &d, kernel, area);
-    free(d.name);
+    drop(P, d.name);
     if (rets) {
       if (f->nrets >= 8) fatal(P, "too many return values");
       f->ret_off[f->nrets] = (uint32_t)s->base;
@@ -1166,7 +1213,7 @@ static void parse_function(parser *P, int is_entry, int is_extern) {
   parse_perf_directives(P, &tmp);
   ptx_func *f = find_func(P, name);
   if (!f) f = new_func(P, name);
-  free(name);
+  drop(P, name);
   /* a declaration, or the definition of a declared function */
   if (accept_punct(P, ';')) {
     if (f->ncode == 0 && !f->code) {
@@ -1324,6 +1371,7 @@ void ptx_module_free(ptx_module *m) {
   for (uint32_t i = 0; i < m->nvars; i++) {
     free((char *)m->vars[i].info.name);
     free(m->vars[i].initbuf);
+    free(m->vars[i].relocs);
   }
   free(m->vars);
   free(m->strings);
@@ -1396,9 +1444,24 @@ const ptx_var_info *ptx_module_var(const ptx_module *m, size_t i) {
   return m && i < m->nvars ? &m->vars[i].info : NULL;
 }
 
+static void apply_reloc(ptx_module *m, ptx_var *v, const ptx_reloc *r) {
+  uint64_t val = (uint64_t)m->vars[r->target].addr + (uint64_t)r->addend;
+  if (v->initbuf) memcpy(v->initbuf + r->offset, &val, r->size);
+  if (v->addr) memcpy((void *)(v->addr + r->offset), &val, r->size);
+}
+
 __attribute__((visibility("default")))
 void ptx_module_bind_var(ptx_module *m, size_t i, uintptr_t address) {
-  if (m && i < m->nvars) m->vars[i].addr = address;
+  if (!m || i >= m->nvars) return;
+  m->vars[i].addr = address;
+  /* resolve address initialisers now that one more variable has its place */
+  for (uint32_t j = 0; j < m->nvars; j++) {
+    ptx_var *v = &m->vars[j];
+    for (uint32_t k = 0; k < v->nrelocs; k++) {
+      const ptx_reloc *r = &v->relocs[k];
+      if ((j == i || r->target == i) && v->addr && m->vars[r->target].addr) apply_reloc(m, v, r);
+    }
+  }
 }
 
 __attribute__((visibility("default")))
