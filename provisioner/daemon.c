@@ -189,6 +189,13 @@ static int job_bringup(const gs_provider *p, gs_inst *in, char *err, size_t n)
     gs_inst stopped;
     if (p->can_stop && ledger_find_stopped(p->name, &stopped) == 1) {
         *in = stopped;
+        /* The agent will be started again with the secret the instance was made with. */
+        char *secret = gs_read_file(in->secret_path, NULL);
+        if (secret) {
+            secret[strcspn(secret, "\n")] = '\0';
+            gs_strlcpy(in->secret, secret, sizeof in->secret);
+            free(secret);
+        }
         ledger_event(p->name, in->id, "intent-start", in->price, NULL);
         ledger_set_state(p->name, in->id, "starting");
         int rc = p->start(in, err, n);

@@ -303,6 +303,10 @@ static void *connection_main(void *arg) {
     goto done;
   }
   if (hs.purpose == GS_PURPOSE_STATS) {
+    /* a stats query is also the provisioner's heartbeat: it restarts --idle-shutdown */
+    pthread_mutex_lock(&srv.lock);
+    if (srv.sessions_live == 0) srv.idle_since_ms = now_ms();
+    pthread_mutex_unlock(&srv.lock);
     serve_stats(sl);
     goto done;
   }
@@ -463,7 +467,9 @@ static int open_listener(const gs_endpoint *ep, char *err, size_t errlen) {
 }
 
 static void report_ready(agent_options *o, int port) {
-  printf("gpushim-agent: listening on %s:%d\n", o->listen.host, port);
+  int v6 = strchr(o->listen.host, ':') != NULL;
+  printf("gpushim-agent: listening on %s%s%s:%d\n", v6 ? "[" : "", o->listen.host, v6 ? "]" : "",
+         port);
   fflush(stdout);
   if (o->ready_fd >= 0) {
     char line[32];

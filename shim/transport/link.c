@@ -122,7 +122,7 @@ static int net_recv_locked(net_link *l, gs_buffer *reply, char *err, size_t errl
       continue;
     case GS_REC_ERROR:
       snprintf(err, errlen, "the agent at %s dropped the link: %.*s", l->endpoint,
-               (int)(body_len > 200 ? 200 : body_len), (const char *)body);
+               (int)(body_len > 400 ? 400 : body_len), (const char *)body);
       return -1;
     case GS_REC_MESSAGE:
       reply->len = 0;

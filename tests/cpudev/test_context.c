@@ -8,6 +8,9 @@
 #include <pthread.h>
 #include <string.h>
 
+/* The pre-12.5 ABI of cuCtxCreate, which cuda.h no longer declares. */
+CUresult cuCtxCreate_v2(CUcontext *pctx, unsigned int flags, CUdevice dev);
+
 static void test_created_contexts(void) {
   CUcontext a, b, cur;
   EXPECT_CU(cuCtxGetCurrent(&cur), CUDA_SUCCESS);

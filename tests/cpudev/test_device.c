@@ -3,6 +3,7 @@
  * error names and strings, and the environment overrides (GPUSHIM_CPU_CC,
  * GPUSHIM_CPU_DEVICE_MEMORY) that meson sets for this test.
  */
+#define CUDA_ENABLE_DEPRECATED 1   /* cuDeviceComputeCapability, cuDeviceGetProperties */
 #include "cpudev_test.h"
 
 #include <string.h>

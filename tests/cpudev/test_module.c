@@ -60,7 +60,6 @@ static void test_refusals(const blob *elf_fatbin, const blob *ptx90, const blob 
     unlink(path);
   }
   EXPECT_CU(cuModuleLoadData(&m, NULL), CUDA_ERROR_INVALID_VALUE);
-  free(bad.data);
 }
 
 /* Without the engine every valid image is refused with a clear "not supported". */

@@ -43,7 +43,7 @@ static int log_is(const char *want) {
 
 static void reset_log(void) {
   pthread_mutex_lock(&mu);
-  log_buf[0] = '\0';
+  memset(log_buf, 0, sizeof log_buf);
   memset(gate_open, 0, sizeof gate_open);
   pthread_mutex_unlock(&mu);
 }

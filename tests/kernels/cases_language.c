@@ -67,23 +67,46 @@ size_t case_device_calls(CUmodule m) {
   return bad;
 }
 
-/* Appends one argument to a parameter buffer at its natural alignment. */
-static size_t pack_arg(unsigned char *buf, size_t at, const void *value, size_t size, size_t align) {
-  at = (at + align - 1) / align * align;
-  memcpy(buf + at, value, size);
-  return at + size;
-}
+/* Sizes and alignments of the twelve parameters of many_params. */
+#define MANY_PARAMS_COUNT 12
+static const size_t many_params_sizes[MANY_PARAMS_COUNT] = {1, 2, 4, 8, 4, 8,
+    sizeof(many_params_struct), 1, 8, 8, 8, 4};
+static const size_t many_params_aligns[MANY_PARAMS_COUNT] = {1, 2, 4, 8, 4, 8, 8, 1, 8, 8, 8, 4};
 
-/* The twelve arguments of many_params, packed the way the kernel ABI lays them out. */
-static size_t pack_many_params(unsigned char *buf, const void *const *values) {
-  static const size_t sizes[] = {1, 2, 4, 8, 4, 8, sizeof(many_params_struct), 1, 8, 8, 8, 4};
-  static const size_t aligns[] = {1, 2, 4, 8, 4, 8, 8, 1, 8, 8, 8, 4};
+/* The arguments packed the way the kernel ABI lays them out (buf NULL: offsets only); the
+ * size is the end of the last one, with no tail padding, as NVIDIA's driver requires. */
+static size_t pack_many_params(unsigned char *buf, const void *const *values, size_t *offsets) {
   size_t at = 0, i;
-  for (i = 0; i < sizeof sizes / sizeof sizes[0]; i++) at = pack_arg(buf, at, values[i], sizes[i], aligns[i]);
+  for (i = 0; i < MANY_PARAMS_COUNT; i++) {
+    at = (at + many_params_aligns[i] - 1) / many_params_aligns[i] * many_params_aligns[i];
+    offsets[i] = at;
+    if (buf) memcpy(buf + at, values[i], many_params_sizes[i]);
+    at += many_params_sizes[i];
+  }
   return at;
 }
 
-/* Launched twice: with kernelParams, then with a packed `extra` buffer. */
+/* cuFuncGetParamInfo must report the same layout, and no thirteenth parameter. */
+static size_t check_param_info(CUfunction f) {
+  size_t offsets[MANY_PARAMS_COUNT], bad = 0, offset, size, i;
+  pack_many_params(NULL, NULL, offsets);
+  for (i = 0; i < MANY_PARAMS_COUNT; i++) {
+    HK_CHECK(cuFuncGetParamInfo(f, i, &offset, &size));
+    if (offset != offsets[i] || size != many_params_sizes[i]) {
+      printf("  parameter %zu: cuFuncGetParamInfo says offset %zu size %zu, want %zu and %zu\n", i,
+             offset, size, offsets[i], many_params_sizes[i]);
+      bad++;
+    }
+  }
+  if (cuFuncGetParamInfo(f, MANY_PARAMS_COUNT, &offset, &size) != CUDA_ERROR_INVALID_VALUE) {
+    printf("  cuFuncGetParamInfo accepts parameter %d of %d\n", MANY_PARAMS_COUNT, MANY_PARAMS_COUNT);
+    bad++;
+  }
+  return bad;
+}
+
+/* Checks the layout cuFuncGetParamInfo reports, then launches twice: with kernelParams,
+ * then with a packed `extra` buffer. */
 size_t case_many_params(CUmodule m) {
   CUfunction f = hk_function(m, "_Z11many_paramscsixfd18many_params_structhPKiPxPdi");
   int n = MANY_PARAMS_N, i_arg = MANY_PARAMS_I, launch;
@@ -97,7 +120,7 @@ size_t case_many_params(CUmodule m) {
   int32_t *in = hk_malloc((size_t)n * sizeof(int32_t));
   int64_t *out_ll = hk_malloc((size_t)n * 8), *want_ll = hk_malloc((size_t)n * 8);
   double *out_d = hk_malloc((size_t)n * 8), *want_d = hk_malloc((size_t)n * 8);
-  size_t bad = 0, arg_size;
+  size_t bad = check_param_info(f), arg_size, offsets[MANY_PARAMS_COUNT];
   unsigned char args[128];
   CUdeviceptr d_in, d_out_ll, d_out_d;
   void *params[] = {&c, &s, &i_arg, &ll, &fv, &d, &p, &uc, &d_in, &d_out_ll, &d_out_d, &n};
@@ -115,7 +138,7 @@ size_t case_many_params(CUmodule m) {
       hk_launch_1d(f, hk_blocks_for(n, MANY_PARAMS_BLOCK), MANY_PARAMS_BLOCK, 0, params);
     } else {
       memset(args, 0, sizeof args);
-      arg_size = pack_many_params(args, (const void *const *)params);
+      arg_size = pack_many_params(args, (const void *const *)params, offsets);
       HK_CHECK(cuLaunchKernel(f, hk_blocks_for(n, MANY_PARAMS_BLOCK), 1, 1, MANY_PARAMS_BLOCK, 1, 1, 0,
                               NULL, NULL, extra));
     }

@@ -465,3 +465,49 @@ def test_private_agent_missing(tmp_path):
     env = dict(CLEAN_ENV, GPUSHIM_AGENT=str(tmp_path / "no-such-agent"), TMPDIR=str(tmp_path))
     r = client(env, "mem")
     assert r.returncode == 3 and "private agent" in r.stderr
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_random_garbage_after_auth(agent_factory, seed):
+    """Random bytes after a good handshake: the agent answers or drops, never dies."""
+    import random
+    rnd = random.Random(seed)
+    agent = agent_factory("--tls", "off", "--read-timeout", "1", "--max-message", "65536")
+    s = raw_session(agent)
+    junk = bytes(rnd.getrandbits(8) for _ in range(rnd.randint(1, 20000)))
+    try:
+        s.sendall(junk)
+        s.shutdown(socket.SHUT_WR)
+    except OSError:
+        pass  # the agent may already have dropped us
+    assert connection_closed(s, 15)
+    s.close()
+    assert agent.proc.poll() is None
+    assert good_client_works(agent)
+
+
+def test_idle_shutdown_and_heartbeat(agent_factory):
+    agent = agent_factory("--tls", "off", "--idle-shutdown", "3")
+    end = time.monotonic() + 5
+    while time.monotonic() < end:  # stats queries count as the provisioner's heartbeat
+        agent.stats()
+        time.sleep(0.3)
+    assert agent.proc.poll() is None, "agent left although heartbeats kept coming"
+    assert agent.proc.wait(timeout=30) == 0  # no session, no heartbeat: it leaves by itself
+
+
+def test_exit_when_idle_after_last_session(agent_factory):
+    agent = agent_factory("--tls", "off", "--exit-when-idle")
+    holders = [subprocess.Popen([CLIENT, "alloc", "1"], stdout=subprocess.PIPE, text=True,
+                                env=agent.env()) for _ in range(2)]
+    for h in holders:
+        assert h.stdout.readline().strip() == "allocated"
+    holders[0].kill()
+    holders[0].wait()
+    assert wait_for(lambda: agent.stats()["sessions"] == 1)
+    assert agent.proc.poll() is None  # one session left: still serving
+    holders[1].kill()
+    holders[1].wait()
+    assert agent.proc.wait(timeout=30) == 0
+    for h in holders:
+        h.stdout.close()

@@ -1,7 +1,9 @@
 """The real gpushim-agent (engineer P's dispatch, the CPU device) behind the transport: copies
 through TLS, and a killed client whose device memory comes back."""
+import json
 import os
 import select
+import socket
 import signal
 import subprocess
 import time
@@ -28,6 +30,7 @@ def agent(tmp_path):
     port = int(p.stdout.readline().strip().rsplit(":", 1)[1])
     env = dict(CLEAN_ENV, GPUSHIM_ENDPOINT=f"127.0.0.1:{port}", GPUSHIM_SECRET_FILE=str(secret),
                GPUSHIM_TIMEOUT="30", GPUSHIM_TLS="on")
+    env["_SECRET"] = str(secret)
     yield env
     p.kill()
     p.wait()
@@ -41,9 +44,40 @@ def run(env, *args):
     return r.stdout.strip()
 
 
+def stats(env):
+    r = subprocess.run([AGENT, "--stats", env["GPUSHIM_ENDPOINT"], "--secret-file",
+                        env["_SECRET"], "--json"], capture_output=True, text=True, timeout=30,
+                       env=env)
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)
+
+
 def test_copies_over_tls(agent):
     for n in ("1", "4096", "3000000"):
         assert run(agent, "copy", n) == "ok"
+    st = stats(agent)
+    # a program that exits without closing its link ends its session cleanly
+    assert st["sessions_total"] == 3 and st["sessions"] == 0 and st["dropped"] == 0
+    assert st["total"]["calls"] > 0 and st["total"]["bytes_in_raw"] >= 3004097
+
+
+def test_private_agent_real(tmp_path):
+    """No endpoint configured: the client starts gpushim-agent with the CPU device itself,
+    and the agent leaves when the program ends."""
+    log = tmp_path / "agent.log"
+    env = dict(CLEAN_ENV, GPUSHIM_AGENT=AGENT, GPUSHIM_DRIVER=DEVICE, TMPDIR=str(tmp_path),
+               GPUSHIM_AGENT_LOG=str(log))
+    assert run(env, "copy", "100000") == "ok"
+    port = int([l for l in log.read_text().splitlines() if "listening" in l][0].rsplit(":", 1)[1])
+    end = time.monotonic() + 10
+    while time.monotonic() < end:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            time.sleep(0.1)
+        except OSError:
+            break
+    else:
+        pytest.fail("private agent still listening after its program ended")
 
 
 def test_killed_client_memory_back_to_baseline(agent):
