@@ -26,7 +26,8 @@ HANDLE_KINDS = {
     'CUstream': 'GS_H_STREAM', 'CUevent': 'GS_H_EVENT', 'CUlibrary': 'GS_H_LIB',
     'CUkernel': 'GS_H_KERNEL',
 }
-ENUMS = {'CUdevice_attribute', 'CUfunction_attribute', 'CUlimit', 'CUpointer_attribute'}
+ENUMS = {'CUdevice_attribute', 'CUfunction_attribute', 'CUlimit', 'CUpointer_attribute',
+         'CUfunc_cache'}
 
 # C type of an 'in' argument -> (XDR declaration pattern, kind)
 IN_TYPES = {
@@ -99,6 +100,8 @@ class Arg:
         return self.name + '_' if self.name in XDR_RESERVED else self.name
 
     def decl(self):
+        if self.annot and self.annot[0] == 'max':     # {max CONST}: a bound of its own
+            return self.xdr.replace('GS_MAX_BYTES', self.annot[1]) % self.field
         return self.xdr % self.field
 
 
@@ -147,6 +150,7 @@ def gen_x(rows):
     out = [HEADER.replace('/*', '/*', 1),
            'const GS_PROGRAM = 0x2F475348;\n', 'const GS_VERSION = 1;\n',
            'const GS_MAX_NAME = 4096;\n', 'const GS_MAX_BYTES = 4198400;\n',
+           'const GS_MAX_IMAGE = 67108864;\n', 'const GS_HASH_BYTES = 32;\n',
            'const GS_PROC_BATCH = %d;\n\n' % PROC_BATCH]
     for r in rows:
         if r.proc is None:

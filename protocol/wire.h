@@ -50,7 +50,9 @@ static inline uint64_t gs_add_sat(uint64_t a, uint64_t b) {
 static inline uint64_t gs_pitched_size(uint64_t pitch, uint64_t width, uint64_t height,
                                        uint64_t elem) {
   if (height == 0 || width == 0) return 0;
-  return gs_add_sat(gs_mul_sat(pitch, height - 1), gs_mul_sat(width, elem));
+  uint64_t row = gs_mul_sat(width, elem);
+  if (height > 1 && pitch < row) return UINT64_MAX;   /* rows may not overlap: never valid */
+  return gs_add_sat(gs_mul_sat(pitch, height - 1), row);
 }
 
 static inline void gs_put32(uint8_t *p, uint32_t v) {

@@ -19,7 +19,7 @@ void cloud_bootstrap(char *out, size_t n)
         gs_strlcpy(out, custom, n);
         return;
     }
-    int watchdog = (int)(gs_cfg_num("idle_grace", 300) + gs_cfg_num("watchdog_margin", 300));
+    int watchdog = gs_watchdog_seconds();
     snprintf(out, n,
              "umask 077; d=\"${HOME:-/root}/.gpushim\"; mkdir -p \"$d\"; "
              "printf '%%s\\n' \"$GPUSHIM_SECRET\" > \"$d/secret\"; unset GPUSHIM_SECRET; "

@@ -101,3 +101,9 @@ double gs_cfg_num(const char *key, double def)
     double d = strtod(v, &end);
     return end == v ? def : d;
 }
+
+int gs_watchdog_seconds(void)
+{
+    double s = gs_cfg_num("idle_grace", 300) + gs_cfg_num("watchdog_margin", 300);
+    return s < 1 ? 1 : (int)(s + 0.999);
+}

@@ -10,6 +10,9 @@ double gs_cfg_num(const char *key, double def);
 /* Reads the config file again (the daemon calls it once at start). Returns 0, or -1 when
  * the file holds an API key but is readable by others (the keys are then ignored). */
 int gs_cfg_load(void);
+/* The agent's --idle-shutdown: idle grace + watchdog_margin (default 300 s). The agent
+ * exits after that long with no session and no heartbeat from the daemon. */
+int gs_watchdog_seconds(void);
 /* Whether the key names a secret (never printed): "*key*", "*secret*", "*token*". */
 int gs_cfg_is_secret(const char *key);
 

@@ -117,7 +117,11 @@ static int secret_file_for(gs_inst *in)
     strncat(dir, "/secrets", sizeof dir - strlen(dir) - 1);
     if (gs_mkdir_p(dir, 0700) == -1)
         return -1;
-    snprintf(in->secret_path, sizeof in->secret_path, "%s/%s.secret", dir, in->tag);
+    if (snprintf(in->secret_path, sizeof in->secret_path, "%s/%s.secret", dir, in->tag) >=
+        (int)sizeof in->secret_path) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
     char text[80];
     snprintf(text, sizeof text, "%s\n", in->secret);
     return gs_write_private_file(in->secret_path, text);
@@ -415,6 +419,60 @@ static void *worker_main(void *arg)
     if (write(wake_pipe[1], &c, 1) != 1)
         logf_("wake pipe: %s", strerror(errno));
     return NULL;
+}
+
+/* ---- heartbeat ------------------------------------------------------------------------
+ * While programs hold sessions the daemon tells the agent it is still wanted, so that the
+ * agent's watchdog (--idle-shutdown, grace + margin) only fires when the daemon is gone:
+ * a `gpushim-agent --stats ENDPOINT --secret-file FILE` query every heartbeat_interval
+ * seconds (default 60; 0 disables), which the agent counts as activity. */
+static volatile int heartbeat_busy;
+static double last_heartbeat;
+
+struct heartbeat {
+    char endpoint[300];
+    char secret_path[512];
+};
+
+static void *heartbeat_main(void *arg)
+{
+    struct heartbeat *h = arg;
+    char ep[320], sp[530], out[512];
+    snprintf(ep, sizeof ep, "GPUSHIM_HB_ENDPOINT=%s", h->endpoint);
+    snprintf(sp, sizeof sp, "GPUSHIM_HB_SECRET=%s", h->secret_path);
+    char *env[] = { ep, sp, NULL };
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "exec %s --stats \"$GPUSHIM_HB_ENDPOINT\" --secret-file "
+             "\"$GPUSHIM_HB_SECRET\"", gs_cfg("agent_cmd", "gpushim-agent"));
+    int rc = gs_run_shell(cmd, env, NULL, out, sizeof out, 20);
+    if (rc != 0)
+        logf_("heartbeat to %s failed (status %d)", h->endpoint, rc);
+    free(h);
+    heartbeat_busy = 0;
+    return NULL;
+}
+
+/* Must hold D.lock. */
+static void maybe_heartbeat(double now, int active_sessions)
+{
+    double every = gs_cfg_num("heartbeat_interval", 60);
+    if (every <= 0 || D.state != D_READY || !active_sessions || heartbeat_busy ||
+        now - last_heartbeat < every)
+        return;
+    struct heartbeat *h = calloc(1, sizeof *h);
+    if (!h)
+        return;
+    snprintf(h->endpoint, sizeof h->endpoint, "%s:%d", D.inst.host, D.inst.port);
+    gs_strlcpy(h->secret_path, D.inst.secret_path, sizeof h->secret_path);
+    last_heartbeat = now;
+    heartbeat_busy = 1;
+    pthread_t t;
+    if (pthread_create(&t, NULL, heartbeat_main, h) != 0) {
+        free(h);
+        heartbeat_busy = 0;
+        return;
+    }
+    pthread_detach(t);
 }
 
 /* Must hold D.lock. */
@@ -743,6 +801,9 @@ static void send_progress(double now)
 /* Timers: idle grace, shutdown, linger. Must hold D.lock. Returns 1 to exit. */
 static int tick(double now, double *quiet_since)
 {
+    if (sessions())
+        D.idle_since = now;     /* the grace counts from the last session's end */
+    maybe_heartbeat(now, sessions());
     if (got_term && !D.shutting_down) {
         logf_("terminating: stopping the instance first");
         D.shutting_down = 1;

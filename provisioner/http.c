@@ -122,11 +122,18 @@ static void strip_query(char *dst, size_t n, const char *url)
 int gs_http_json(const char *method, const char *url, const char *key, json_t *body,
                  long *status, json_t **out, char *err, size_t n)
 {
+    return gs_http_json_ex(method, url, key, body, strcmp(method, "POST") != 0, status, out,
+                           err, n);
+}
+
+int gs_http_json_ex(const char *method, const char *url, const char *key, json_t *body,
+                    int idempotent, long *status, json_t **out, char *err, size_t n)
+{
     pthread_once(&curl_once, init_curl);
     char *payload = body ? json_dumps(body, JSON_COMPACT) : NULL;
     int tries = (int)gs_cfg_num("http_retries", 6);
     double backoff = 0.2;
-    int is_get = strcmp(method, "GET") == 0;
+    int is_get = strcmp(method, "GET") == 0 || (idempotent && strcmp(method, "POST") != 0);
     char shown[512];
     strip_query(shown, sizeof shown, url);
     *out = NULL;
@@ -153,6 +160,11 @@ int gs_http_json(const char *method, const char *url, const char *key, json_t *b
                         shown, *status, msg ? ": " : "", msg ? msg : "");
                 json_decref(j);
                 result = GS_EAUTH;
+            } else if (*status >= 500 && !idempotent) {
+                gs_errf(err, n, "%s %s: HTTP %ld%s%s", method, shown, *status,
+                        msg ? ": " : "", msg ? msg : "");
+                json_decref(j);
+                result = GS_EMAYBE;     /* it may have been carried out: never repeat it */
             } else if (*status == 429 || *status >= 500) {
                 gs_errf(err, n, "%s %s: HTTP %ld%s%s", method, shown, *status,
                         msg ? ": " : "", msg ? msg : "");

@@ -14,6 +14,12 @@
  * answer, GS_EFAIL otherwise (err says why, with the server's message when there is one). */
 int gs_http_json(const char *method, const char *url, const char *key, json_t *body,
                  long *status, json_t **out, char *err, size_t n);
+/* The same with the retry policy explicit: a 5xx answer to a request that is not
+ * idempotent (a create) is not retried but reported as GS_EMAYBE, since the provider may
+ * have carried it out. gs_http_json treats POST as not idempotent, other methods as
+ * idempotent. 429 is always retried (the request was refused before it ran). */
+int gs_http_json_ex(const char *method, const char *url, const char *key, json_t *body,
+                    int idempotent, long *status, json_t **out, char *err, size_t n);
 
 /* Joins base and path ("https://x/api" + "/instances/") into out. */
 void gs_url(char *out, size_t n, const char *base, const char *path);

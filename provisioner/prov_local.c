@@ -139,6 +139,10 @@ static void exec_agent(const gs_inst *in, const char *log)
         argv[a++] = "--driver";
         argv[a++] = (char *)driver;
     }
+    char watchdog[32];
+    snprintf(watchdog, sizeof watchdog, "%d", gs_watchdog_seconds());
+    argv[a++] = "--idle-shutdown";
+    argv[a++] = watchdog;
     argv[a] = NULL;
     setenv("GPUSHIM_AGENT_CMD_LINE", gs_cfg("agent_cmd", "gpushim-agent"), 1);
     execv("/bin/sh", argv);
@@ -270,8 +274,8 @@ static int local_list_ours(gs_inst *out, int max, char *err, size_t n)
             count++;
         } else {
             char path[4096];
-            snprintf(path, sizeof path, "%s/%s", probe, e->d_name);
-            unlink(path);      /* a dead agent's pid file */
+            if (snprintf(path, sizeof path, "%s/%s", probe, e->d_name) < (int)sizeof path)
+                unlink(path);      /* a dead agent's pid file */
         }
     }
     closedir(d);

@@ -133,8 +133,10 @@ static int ssh_create(gs_inst *in, char *err, size_t n)
     snprintf(cmd, sizeof cmd, "umask 077 && mkdir -p '%s'", dir);
     int rc = ssh_run(cmd, NULL, out, sizeof out);
     if (rc != 0) {
+        /* Nothing of ours exists there yet (at most an empty directory, which the next
+         * reconciliation removes). */
         gs_errf(err, n, "ssh %s failed (status %d): %.200s", gs_cfg("ssh_host", ""), rc, out);
-        return rc == 255 ? GS_EMAYBE : GS_EFAIL;
+        return GS_EFAIL;
     }
     char remote[600];
     snprintf(remote, sizeof remote, "%s/gpushim-agent", dir);
@@ -142,11 +144,12 @@ static int ssh_create(gs_inst *in, char *err, size_t n)
         return GS_EMAYBE;    /* the directory exists: reconciliation removes it */
     /* The secret arrives on stdin; the agent starts detached, its pid and output kept. */
     snprintf(cmd, sizeof cmd,
-             "cd '%s' && umask 077 && cat > secret && chmod 700 gpushim-agent && "
+             "cd '%s' && umask 077 && cat > secret && chmod 700 gpushim-agent && { "
              "GPUSHIM_INSTANCE_TAG='%s' nohup setsid ./gpushim-agent --listen '%s:0' "
-             "--secret-file \"$PWD/secret\" %s > agent.log 2>&1 < /dev/null & "
-             "echo $! > '%s/agent.pid'",
-             dir, in->tag, gs_cfg("ssh_listen", "0.0.0.0"), gs_cfg("ssh_agent_args", ""), dir);
+             "--secret-file \"$PWD/secret\" --idle-shutdown %d %s > agent.log 2>&1 "
+             "< /dev/null & echo $! > '%s/agent.pid'; }",
+             dir, in->tag, gs_cfg("ssh_listen", "0.0.0.0"), gs_watchdog_seconds(),
+             gs_cfg("ssh_agent_args", ""), dir);
     char secret[80];
     snprintf(secret, sizeof secret, "%s\n", in->secret);
     rc = ssh_run(cmd, secret, out, sizeof out);

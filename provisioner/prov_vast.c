@@ -36,7 +36,11 @@ static int call(const char *method, const char *path, json_t *body, json_t **out
     char url[1024];
     gs_url(url, sizeof url, base(), path);
     long status = 0;
-    int rc = gs_http_json(method, url, key(), body, &status, out, err, n);
+    /* PUT /asks/ (create) is the one call that must never be repeated blindly. */
+    int idempotent = strncmp(path, "/asks/", 6) != 0 && strcmp(method, "POST") != 0;
+    if (strcmp(path, "/bundles/") == 0)
+        idempotent = 1;         /* a search, sent as POST */
+    int rc = gs_http_json_ex(method, url, key(), body, idempotent, &status, out, err, n);
     json_decref(body);
     if (rc != GS_OK)
         return rc;

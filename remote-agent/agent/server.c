@@ -59,13 +59,15 @@ typedef struct {
   int stats_dirty;
 } server;
 
-static volatile sig_atomic_t stop_requested;
+static int stop_requested;   /* set by SIGTERM/SIGINT or the main loop; read by all threads */
 static server srv;
 
 static void on_signal(int sig) {
   (void)sig;
-  stop_requested = 1;
+  __atomic_store_n(&stop_requested, 1, __ATOMIC_RELAXED); /* lock-free: signal-safe */
 }
+
+static int stopping(void) { return __atomic_load_n(&stop_requested, __ATOMIC_RELAXED); }
 
 static int64_t now_ms(void) {
   struct timespec t;
@@ -169,7 +171,7 @@ static void count_drop(void) {
 /* Waits for the next request: idle clients may think as long as they like, but we look up
  * every tick for a shutdown. 1 = data, 0 = stop, -1 = closed. */
 static int wait_for_request(slot *sl) {
-  while (!stop_requested) {
+  while (!stopping()) {
     int r = gs_conn_wait_readable(sl->conn, TICK_MS);
     if (r != 0) return r > 0 ? 1 : -1;
   }
@@ -315,8 +317,10 @@ static void *connection_main(void *arg) {
     goto done;
   }
   /* keepalives well within the client's silence timeout */
-  sl->keepalive_ms = hs.client_timeout_ms > 0 ? hs.client_timeout_ms / 3 : 1000;
-  if (sl->keepalive_ms < 200) sl->keepalive_ms = 200;
+  int keepalive_ms = hs.client_timeout_ms > 0 ? hs.client_timeout_ms / 3 : 1000;
+  pthread_mutex_lock(&sl->write_lock);
+  sl->keepalive_ms = keepalive_ms < 200 ? 200 : keepalive_ms;
+  pthread_mutex_unlock(&sl->write_lock);
   agent_session *s = agent_session_open(&srv.opt->device, err, sizeof err);
   if (!s) {
     log_line("session %llu from %s: cannot open a device session: %s",
@@ -377,7 +381,7 @@ static void accept_one(void) {
   pthread_mutex_unlock(&srv.lock);
   pthread_attr_t attr;
   pthread_attr_init(&attr);
-  pthread_attr_setstacksize(&attr, 1u << 20);
+  pthread_attr_setstacksize(&attr, 4u << 20); /* the session runs device calls on it */
   if (pthread_create(&sl->thread, &attr, connection_main, sl) != 0) {
     pthread_mutex_lock(&srv.lock);
     sl->finished = 1;
@@ -410,7 +414,7 @@ static void reap(int wait_all) {
 
 static void *ticker_main(void *arg) {
   (void)arg;
-  while (!stop_requested) {
+  while (!stopping()) {
     usleep(TICK_MS * 1000);
     int64_t now = now_ms();
     pthread_mutex_lock(&srv.lock);
@@ -515,14 +519,14 @@ int agent_server_run(agent_options *o) {
   pthread_t ticker;
   int have_ticker = pthread_create(&ticker, NULL, ticker_main, NULL) == 0;
   write_stats_file();
-  while (!stop_requested) {
+  while (!stopping()) {
     struct pollfd p = {.fd = srv.listen_fd, .events = POLLIN};
     if (poll(&p, 1, TICK_MS) > 0) accept_one();
     reap(0);
     if (take_stats_dirty()) write_stats_file();
     if (idle_exit_due(now_ms())) break;
   }
-  stop_requested = 1;
+  __atomic_store_n(&stop_requested, 1, __ATOMIC_RELAXED);
   close(srv.listen_fd);
   /* wake threads blocked in reads; busy ones finish their request first */
   pthread_mutex_lock(&srv.lock);

@@ -60,6 +60,7 @@ struct CUctx_st {
   unsigned long long id;
   CUresult sticky;          /* a fault that broke the context, or CUDA_SUCCESS */
   CUresult async_error;     /* a non-sticky asynchronous error, reported once */
+  char fault[256];          /* what the engine said about the sticky fault */
   size_t limits[10];
   CUfunc_cache cache_config;
   struct CUstream_st *legacy;     /* the legacy default stream */
@@ -186,6 +187,7 @@ struct CUfunc_st {
 
 struct CUmod_st {
   uint32_t magic;
+  unsigned long long id;     /* unique per load, so a stale handle never matches a new module */
   CUcontext ctx;
   ptx_module *ptx;
   size_t nfuncs;
@@ -203,6 +205,7 @@ CUresult cpudev_module_load(CUcontext ctx, const void *image, size_t size, CUmod
                             size_t errlen);
 /* Records (and with GPUSHIM_LOG, prints) a one-line diagnostic for the calling thread. */
 void cpudev_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cpudev_diag_set(const char *msg);   /* records without printing */
 
 /* ---- launch (driver_launch.c) ---- */
 CUresult cpudev_launch(CUfunction f, const unsigned grid[3], const unsigned block[3],

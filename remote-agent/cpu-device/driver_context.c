@@ -115,6 +115,7 @@ static void ctx_clear(CUcontext c) {
   cpudev_lock();
   c->sticky = CUDA_SUCCESS;
   c->async_error = CUDA_SUCCESS;
+  c->fault[0] = '\0';
   c->cache_config = CU_FUNC_CACHE_PREFER_NONE;
   ctx_reset_limits(c);
 }
@@ -150,11 +151,17 @@ CUresult cpudev_current_ctx_unchecked(CUcontext *out) {
 CUresult cpudev_current_ctx(CUcontext *out) {
   CUresult r = cpudev_current_ctx_unchecked(out);
   if (r) return r;
-  return (*out)->sticky;
+  cpudev_lock();   /* stream workers set it */
+  r = (*out)->sticky;
+  cpudev_unlock();
+  return r;
 }
 
 CUresult cpudev_ctx_error(CUcontext ctx) {
-  if (ctx->sticky) return ctx->sticky;
+  if (ctx->sticky) {
+    if (ctx->fault[0]) cpudev_diag_set(ctx->fault);   /* so the caller can read why */
+    return ctx->sticky;
+  }
   CUresult r = ctx->async_error;
   ctx->async_error = CUDA_SUCCESS;
   return r;

@@ -25,7 +25,8 @@ CUresult cpudev_map_ptx_status(ptx_status s, const char *msg) {
   case PTX_ERR_ILLEGAL_ADDRESS: return CUDA_ERROR_ILLEGAL_ADDRESS;
   case PTX_ERR_MISALIGNED: return CUDA_ERROR_MISALIGNED_ADDRESS;
   case PTX_ERR_ILLEGAL_INSTRUCTION: return CUDA_ERROR_ILLEGAL_INSTRUCTION;
-  case PTX_ERR_TRAP: return msg && strstr(msg, "assert") ? CUDA_ERROR_ASSERT : CUDA_ERROR_LAUNCH_FAILED;
+  /* __assertfail traps with the assertion text ("Assertion ... failed"), trap does not */
+  case PTX_ERR_TRAP: return msg && strcasestr(msg, "assert") ? CUDA_ERROR_ASSERT : CUDA_ERROR_LAUNCH_FAILED;
   case PTX_ERR_INVALID_VALUE: return CUDA_ERROR_INVALID_VALUE;
   case PTX_ERR_OUT_OF_RESOURCES: return CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES;
   case PTX_ERR_NO_MEMORY: return CUDA_ERROR_OUT_OF_MEMORY;
@@ -62,7 +63,11 @@ static void run_launch(cpudev_op *op) {
   cpudev_diag("kernel %s failed: %s (%s)", j->name, err[0] ? err : ptx_status_name(s), rname);
   cpudev_lock();
   if (is_sticky(r)) {
-    if (!op->ctx->sticky) op->ctx->sticky = r;
+    if (!op->ctx->sticky) {
+      op->ctx->sticky = r;
+      snprintf(op->ctx->fault, sizeof op->ctx->fault, "kernel %s: %s (%s)", j->name,
+               err[0] ? err : ptx_status_name(s), rname);
+    }
   } else if (!op->ctx->async_error) {
     op->ctx->async_error = r;
   }
@@ -99,6 +104,14 @@ static CUresult check_config(CUfunction f, const unsigned grid[3], const unsigne
   return CUDA_SUCCESS;
 }
 
+/* Where the last parameter ends: the least buffer size `extra` may pass. */
+static size_t params_end(CUfunction f) {
+  size_t end = 0, off, size;
+  for (size_t i = 0; i < f->info->num_params; i++)
+    if (ptx_kernel_param(f->kernel, i, &off, &size) == PTX_OK && off + size > end) end = off + size;
+  return end;
+}
+
 /* Builds the packed parameter buffer from kernelParams or extra. */
 static CUresult pack_params(CUfunction f, void **params, void **extra, uint8_t **out, size_t *out_size) {
   size_t size = f->info->param_bytes;
@@ -114,11 +127,12 @@ static CUresult pack_params(CUfunction f, void **params, void **extra, uint8_t *
       else if (extra[i] == CU_LAUNCH_PARAM_BUFFER_SIZE) psize = extra[i + 1];
       else break;
     }
-    if (extra[i] != CU_LAUNCH_PARAM_END || (size && (!ptr || !psize || *psize < size))) {
+    size_t needed = params_end(f);   /* the last parameter's end; param_bytes may add padding */
+    if (extra[i] != CU_LAUNCH_PARAM_END || (needed && (!ptr || !psize || *psize < needed))) {
       free(buf);
       return CUDA_ERROR_INVALID_VALUE;
     }
-    if (size) memcpy(buf, ptr, size);
+    if (needed) memcpy(buf, ptr, *psize < size ? *psize : size);
   } else {
     size_t n = f->info->num_params;
     if (n && !params) {

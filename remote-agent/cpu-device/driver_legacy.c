@@ -37,3 +37,16 @@ CPUDEV_API CUresult cuGetExportTable(const void **ppExportTable, const CUuuid *p
   if (ppExportTable) *ppExportTable = NULL;
   return CUDA_ERROR_NOT_SUPPORTED;
 }
+
+CPUDEV_API CUresult cuLinkCreate(unsigned int numOptions, CUjit_option *options, void **optionValues,
+                                 CUlinkState *stateOut) {
+  return cuLinkCreate_v2(numOptions, options, optionValues, stateOut);
+}
+CPUDEV_API CUresult cuLinkAddData(CUlinkState state, CUjitInputType type, void *data, size_t size, const char *name,
+                                  unsigned int numOptions, CUjit_option *options, void **optionValues) {
+  return cuLinkAddData_v2(state, type, data, size, name, numOptions, options, optionValues);
+}
+CPUDEV_API CUresult cuLinkAddFile(CUlinkState state, CUjitInputType type, const char *path, unsigned int numOptions,
+                                  CUjit_option *options, void **optionValues) {
+  return cuLinkAddFile_v2(state, type, path, numOptions, options, optionValues);
+}

@@ -1,8 +1,8 @@
 /* driver_memory.c - device, pinned, registered and managed memory; the allocation table.
  *
- * A device pointer is the host address of an allocation (unified addressing): device and
- * managed memory and module variables come from mmap (zero-filled, committed lazily), pinned
- * host memory likewise, registered memory is the user's own. Every allocation is in one
+ * A device pointer is the host address of an allocation (unified addressing): device,
+ * managed and pinned host memory and module variables are zero-filled, small ones from the
+ * C heap, large ones from mmap (committed lazily); registered memory is the user's own. Every allocation is in one
  * sorted table, which validates pointers (a bad free or an out-of-range copy is
  * CUDA_ERROR_INVALID_VALUE, never a crash) and gives each launch its memory map.
  * Device-resident kinds are charged against the device's configured total memory.
@@ -15,8 +15,13 @@
 
 typedef struct {
   cpudev_alloc a;
-  size_t mapped;   /* bytes mmap'd at a.base, 0 for registered memory */
+  size_t mapped;   /* bytes mmap'd at a.base, or 0 */
+  int heap;        /* 1: from posix_memalign (small allocations) */
 } alloc_entry;
+
+/* Below this size allocations come from the C heap (fast, reused); above, from mmap
+ * (committed lazily, so a large device memory costs nothing until touched). */
+#define HEAP_LIMIT ((size_t)1 << 20)
 
 static alloc_entry *g_allocs;   /* sorted by base; guarded by cpudev_lock */
 static size_t g_nallocs, g_cap;
@@ -78,10 +83,21 @@ CUresult cpudev_mem_alloc(CUcontext ctx, size_t size, cpudev_mem_kind kind, unsi
   if (kind_on_device(kind)) dev->used_mem += charged;
   cpudev_unlock();
 
-  size_t mapped = round_up(size, 4096);
-  void *p = mmap(NULL, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  size_t mapped = 0;
+  void *p = MAP_FAILED;
+  int heap = size < HEAP_LIMIT;
+  if (heap) {
+    void *q;
+    if (posix_memalign(&q, CPUDEV_ALLOC_ALIGN, charged) == 0) {
+      memset(q, 0, charged);
+      p = q;
+    }
+  } else {
+    mapped = round_up(size, 4096);
+    p = mmap(NULL, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  }
   alloc_entry e = {.a = {.base = (uintptr_t)p, .size = size, .kind = kind, .ctx = ctx, .flags = flags},
-                   .mapped = mapped};
+                   .mapped = mapped, .heap = heap};
   cpudev_lock();
   int failed = p == MAP_FAILED;
   if (!failed) {
@@ -91,8 +107,9 @@ CUresult cpudev_mem_alloc(CUcontext ctx, size_t size, cpudev_mem_kind kind, unsi
   if (failed && kind_on_device(kind)) dev->used_mem -= charged;
   cpudev_unlock();
   if (failed) {
-    if (p != MAP_FAILED) munmap(p, mapped);
-    return kind_on_device(kind) ? CUDA_ERROR_OUT_OF_MEMORY : CUDA_ERROR_OUT_OF_MEMORY;
+    if (p != MAP_FAILED && heap) free(p);
+    else if (p != MAP_FAILED) munmap(p, mapped);
+    return CUDA_ERROR_OUT_OF_MEMORY;
   }
   *out = (uintptr_t)p;
   return CUDA_SUCCESS;
@@ -106,9 +123,10 @@ static void release_entry(size_t i) {
     cpudev_device *dev = cpudev_device_at(e.a.ctx->device);
     dev->used_mem -= round_up(e.a.size, CPUDEV_ALLOC_ALIGN);
   }
-  if (e.mapped) {
+  if (e.mapped || e.heap) {
     cpudev_unlock();
-    munmap((void *)e.a.base, e.mapped);
+    if (e.heap) free((void *)e.a.base);
+    else munmap((void *)e.a.base, e.mapped);
     cpudev_lock();
   }
 }

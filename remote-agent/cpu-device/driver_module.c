@@ -16,6 +16,7 @@
 #include <string.h>
 
 static __thread char tls_diag[512];
+static unsigned long long g_next_module_id = 1;   /* guarded by cpudev_lock */
 
 void cpudev_diag(const char *fmt, ...) {
   va_list ap;
@@ -24,6 +25,8 @@ void cpudev_diag(const char *fmt, ...) {
   va_end(ap);
   if (cpudev_log_enabled()) fprintf(stderr, "gpushim cpu-device: %s\n", tls_diag);
 }
+
+void cpudev_diag_set(const char *msg) { snprintf(tls_diag, sizeof tls_diag, "%s", msg); }
 
 /* The last diagnostic of the calling thread (module load failures, kernel faults). */
 CPUDEV_API const char *gpushim_cpudev_last_error(void) { return tls_diag; }
@@ -177,12 +180,17 @@ CUresult cpudev_module_load(CUcontext ctx, const void *image, size_t size, CUmod
     return r;
   }
   cpudev_lock();
+  m->id = g_next_module_id++;
   m->next = ctx->modules;
   ctx->modules = m;
   cpudev_unlock();
   *out = m;
   return CUDA_SUCCESS;
 }
+
+/* Is m (with this id) a module of a live context? Lock held. */
+static int module_is_live(struct CUmod_st *m);
+static int module_is_live_id(struct CUmod_st *m, unsigned long long id) { return module_is_live(m) && m->id == id; }
 
 /* Is m a module of a live context? Lock held. */
 static int module_is_live(struct CUmod_st *m) {
@@ -485,6 +493,7 @@ struct CUkern_st {
 typedef struct lib_module {
   CUcontext ctx;
   CUmodule mod;
+  unsigned long long mod_id;   /* mod->id when loaded: tells a live module from a reused address */
   struct lib_module *next;
 } lib_module;
 
@@ -512,7 +521,7 @@ static CUresult library_module(struct CUlib_st *lib, CUmodule *out) {
   if (r) return r;
   cpudev_lock();
   for (lib_module *lm = lib->modules; lm; lm = lm->next)
-    if (lm->ctx == ctx && module_is_live(lm->mod)) {
+    if (lm->ctx == ctx && module_is_live_id(lm->mod, lm->mod_id)) {
       *out = lm->mod;
       cpudev_unlock();
       return CUDA_SUCCESS;
@@ -527,6 +536,7 @@ static CUresult library_module(struct CUlib_st *lib, CUmodule *out) {
   }
   lm->ctx = ctx;
   cpudev_lock();
+  lm->mod_id = lm->mod->id;
   lm->next = lib->modules;
   lib->modules = lm;
   cpudev_unlock();
@@ -632,7 +642,7 @@ CPUDEV_API CUresult cuLibraryUnload(CUlibrary library) {
     lib_module *lm = library->modules;
     library->modules = lm->next;
     cpudev_lock();
-    int live = module_is_live(lm->mod);
+    int live = module_is_live_id(lm->mod, lm->mod_id);
     cpudev_unlock();
     if (live) module_unload(lm->mod);
     free(lm);

@@ -184,6 +184,16 @@ static const proc_entry proc_table[] = {
   {"cuStreamQuery", 0, (void *)cuStreamQuery, (void *)cuStreamQuery_ptsz},
   {"cuStreamSynchronize", 0, (void *)cuStreamSynchronize, (void *)cuStreamSynchronize_ptsz},
   {"cuStreamWaitEvent", 0, (void *)cuStreamWaitEvent, (void *)cuStreamWaitEvent_ptsz},
+  {"cuLinkAddData", 0, (void *)cuLinkAddData, NULL},
+  {"cuLinkAddData", 6050, (void *)cuLinkAddData_v2, NULL},
+  {"cuLinkAddFile", 0, (void *)cuLinkAddFile, NULL},
+  {"cuLinkAddFile", 6050, (void *)cuLinkAddFile_v2, NULL},
+  {"cuLinkComplete", 0, (void *)cuLinkComplete, NULL},
+  {"cuLinkCreate", 0, (void *)cuLinkCreate, NULL},
+  {"cuLinkCreate", 6050, (void *)cuLinkCreate_v2, NULL},
+  {"cuLinkDestroy", 0, (void *)cuLinkDestroy, NULL},
+  {"cuStreamIsCapturing", 0, (void *)cuStreamIsCapturing, (void *)cuStreamIsCapturing_ptsz},
+  {"cuThreadExchangeStreamCaptureMode", 0, (void *)cuThreadExchangeStreamCaptureMode, NULL},
 };
 
 CPUDEV_API CUresult cuGetProcAddress_v2(const char *symbol, void **pfn, int cudaVersion, cuuint64_t flags,

@@ -63,6 +63,23 @@ static int op_ready(const cpudev_op *op) {
 
 /* ---- the worker ---- */
 
+/* Runs the head op of s (ready, not yet started) and retires it. Lock held; released
+ * while the op runs. */
+static void op_execute(struct CUstream_st *s, cpudev_op *op) {
+  int skip = s->ctx->sticky != CUDA_SUCCESS;
+  op->started = 1;
+  cpudev_unlock();
+  if (!skip && op->run) op->run(op);
+  double t = now_ms();
+  cpudev_lock();
+  op->time_ms = t;
+  op->done = 1;
+  s->head = op->next;
+  if (!s->head) s->tail = NULL;
+  cpudev_broadcast();
+  cpudev_op_unref(op);   /* the queue's reference */
+}
+
 static void *stream_worker(void *arg) {
   struct CUstream_st *s = arg;
   cpudev_lock();
@@ -70,19 +87,11 @@ static void *stream_worker(void *arg) {
     while (!s->head && !s->stopping) cpudev_wait();
     if (!s->head) break;
     cpudev_op *op = s->head;
-    while (!op_ready(op)) cpudev_wait();
-    int skip = s->ctx->sticky != CUDA_SUCCESS;
-    op->started = 1;
-    cpudev_unlock();
-    if (!skip && op->run) op->run(op);
-    double t = now_ms();
-    cpudev_lock();
-    op->time_ms = t;
-    op->done = 1;
-    s->head = op->next;
-    if (!s->head) s->tail = NULL;
-    cpudev_broadcast();
-    cpudev_op_unref(op);   /* the queue's reference */
+    if (op->started || !op_ready(op)) {   /* running inline on a host thread, or waiting */
+      cpudev_wait();
+      continue;
+    }
+    op_execute(s, op);
   }
   cpudev_unlock();
   return NULL;
@@ -215,6 +224,8 @@ CUresult cpudev_submit(CUstream h, int per_thread_default, int sync, cpudev_op_f
   op->refs++;   /* ours, to wait on */
   r = cpudev_enqueue(s, op, NULL);
   if (r == CUDA_SUCCESS && sync) {
+    /* Nothing ahead of it: run it here rather than hand it to the worker and wait. */
+    if (s->head == op && !op->started && op_ready(op)) op_execute(s, op);
     cpudev_op_wait(op);
     r = s->ctx->sticky;
   }
@@ -509,12 +520,13 @@ CPUDEV_API CUresult cuEventCreate(CUevent *phEvent, unsigned int Flags) {
 }
 
 CPUDEV_API CUresult cuEventDestroy_v2(CUevent hEvent) {
-  CUcontext ctx;
-  CUresult r = cpudev_current_ctx_unchecked(&ctx);
+  CUcontext cur;
+  CUresult r = cpudev_current_ctx_unchecked(&cur);
   if (r) return r;
   cpudev_lock();
+  CUcontext ctx = hEvent ? cpudev_event_owner(hEvent) : NULL;
   r = CUDA_ERROR_INVALID_HANDLE;
-  for (struct CUevent_st **p = &ctx->events; *p; p = &(*p)->next)
+  for (struct CUevent_st **p = ctx ? &ctx->events : NULL; p && *p; p = &(*p)->next)
     if (*p == hEvent) {
       *p = hEvent->next;
       cpudev_event_free(hEvent);
@@ -621,4 +633,28 @@ CPUDEV_API CUresult cuCtxRecordEvent(CUcontext hCtx, CUevent hEvent) {
 CPUDEV_API CUresult cuCtxWaitEvent(CUcontext hCtx, CUevent hEvent) {
   (void)hCtx;
   return stream_wait_event(CU_STREAM_LEGACY, hEvent, 0, 0);
+}
+
+/* Stream capture (graphs) is not offered: streams are never capturing. */
+static CUresult stream_is_capturing(CUstream h, CUstreamCaptureStatus *status, int ptds) {
+  if (!status) return CUDA_ERROR_INVALID_VALUE;
+  CUcontext ctx;
+  struct CUstream_st *s;
+  CUresult r = stream_lookup_locked(h, ptds, &ctx, &s);
+  if (r) return r;
+  cpudev_unlock();
+  *status = CU_STREAM_CAPTURE_STATUS_NONE;
+  return CUDA_SUCCESS;
+}
+
+CPUDEV_API CUresult cuStreamIsCapturing(CUstream hStream, CUstreamCaptureStatus *captureStatus) {
+  return stream_is_capturing(hStream, captureStatus, 0);
+}
+CPUDEV_API CUresult cuStreamIsCapturing_ptsz(CUstream hStream, CUstreamCaptureStatus *captureStatus) {
+  return stream_is_capturing(hStream, captureStatus, 1);
+}
+CPUDEV_API CUresult cuThreadExchangeStreamCaptureMode(CUstreamCaptureMode *mode) {
+  if (!mode) return CUDA_ERROR_INVALID_VALUE;
+  *mode = CU_STREAM_CAPTURE_MODE_GLOBAL;
+  return CUDA_SUCCESS;
 }

@@ -209,18 +209,49 @@ static CUresult func_params(agent_session *s, uint64_t id, gs_handle_slot **out)
   return CUDA_SUCCESS;
 }
 
-CUresult gs_agent_gs_func_params(agent_session *s, gs_func_params_args *a,
-                                 gs_func_params_res *r) {
+/* The layout as the wire carries it: per parameter, offset and size (big-endian u32). */
+static CUresult pack_params(agent_session *s, uint64_t func, char **val, u_int *len) {
   gs_handle_slot *h;
-  CUresult e = func_params(s, a->func, &h);
+  CUresult e = func_params(s, func, &h);
   if (e) return e;
   size_t bytes = (size_t)h->nparams * 8;
   uint8_t *out = malloc(bytes ? bytes : 1);
   if (!out) return CUDA_ERROR_OUT_OF_MEMORY;
   for (uint32_t i = 0; i < 2 * h->nparams; i++) gs_put32(out + 4 * i, h->params[i]);
-  r->params.params_val = (char *)out;
-  r->params.params_len = (u_int)bytes;
+  *val = (char *)out;
+  *len = (u_int)bytes;
   return CUDA_SUCCESS;
+}
+
+CUresult gs_agent_gs_func_params(agent_session *s, gs_func_params_args *a,
+                                 gs_func_params_res *r) {
+  return pack_params(s, a->func, &r->params.params_val, &r->params.params_len);
+}
+
+CUresult gs_agent_cuModuleGetFunction(agent_session *s, cuModuleGetFunction_args *a,
+                                      cuModuleGetFunction_res *r) {
+  void *m;
+  CUresult e = gs_handle_get(s, GS_H_MOD, a->hmod, &m);
+  if (e) return e;
+  if (!s->drv->cuModuleGetFunction) return CUDA_ERROR_NOT_SUPPORTED;
+  CUfunction f = NULL;
+  if ((e = s->drv->cuModuleGetFunction(&f, (CUmodule)m, a->name))) return e;
+  s->parent_hint = a->hmod;
+  if ((e = gs_handle_new(s, GS_H_FUNC, f, &r->hfunc))) return e;
+  return pack_params(s, r->hfunc, &r->params.params_val, &r->params.params_len);
+}
+
+CUresult gs_agent_cuKernelGetFunction(agent_session *s, cuKernelGetFunction_args *a,
+                                      cuKernelGetFunction_res *r) {
+  void *k;
+  CUresult e = gs_handle_get(s, GS_H_KERNEL, a->kernel, &k);
+  if (e) return e;
+  if (!s->drv->cuKernelGetFunction) return CUDA_ERROR_NOT_SUPPORTED;
+  CUfunction f = NULL;
+  if ((e = s->drv->cuKernelGetFunction(&f, (CUkernel)k))) return e;
+  s->parent_hint = a->kernel;
+  if ((e = gs_handle_new(s, GS_H_FUNC, f, &r->pFunc))) return e;
+  return pack_params(s, r->pFunc, &r->params.params_val, &r->params.params_len);
 }
 
 CUresult gs_agent_gs_launch(agent_session *s, gs_launch_args *a, void *r) {

@@ -278,7 +278,7 @@ static void cache_put(const gs_buffer *key, const gs_buffer *val) {
     return;
   }
   memcpy(c->key, key->data, key->len);
-  memcpy(c->val, val->data, val->len);
+  if (val->len) memcpy(c->val, val->data, val->len);
   c->key_len = key->len;
   c->val_len = val->len;
   uint32_t b = hash_bytes(key->data, key->len) % CACHE_BUCKETS;

@@ -16,6 +16,7 @@ typedef struct {
   CUdeviceptr base;
   uint64_t size;
   int global;
+  uint64_t ctx;        /* the context current when it was made */
 } alloc;
 
 static pthread_mutex_t alloc_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -35,7 +36,7 @@ void gs_client_note_alloc(CUdeviceptr p, uint64_t size, int global) {
     }
   }
   if (i < capallocs) {
-    allocs[i] = (alloc){p, size, global};
+    allocs[i] = (alloc){p, size, global, gs_client_current_ctx()};
     if (i == nallocs) nallocs++;
   }
   pthread_mutex_unlock(&alloc_lock);
@@ -61,6 +62,19 @@ int gs_client_is_device(CUdeviceptr p) {
     found = p >= allocs[i].base && p - allocs[i].base < allocs[i].size;
   pthread_mutex_unlock(&alloc_lock);
   return found;
+}
+
+/* The allocation holding p: 0, or -1 when p is no device address we know. */
+static int find_alloc(CUdeviceptr p, alloc *out) {
+  pthread_mutex_lock(&alloc_lock);
+  int rc = -1;
+  for (size_t i = 0; i < nallocs && rc < 0; i++)
+    if (p >= allocs[i].base && p - allocs[i].base < allocs[i].size) {
+      *out = allocs[i];
+      rc = 0;
+    }
+  pthread_mutex_unlock(&alloc_lock);
+  return rc;
 }
 
 GS_EXPORT CUresult CUDAAPI cuMemFree(CUdeviceptr dptr) {
@@ -95,6 +109,79 @@ GS_EXPORT CUresult CUDAAPI cuMemHostRegister(void *p, size_t bytesize, unsigned 
 
 GS_EXPORT CUresult CUDAAPI cuMemHostUnregister(void *p) {
   return p ? CUDA_SUCCESS : CUDA_ERROR_INVALID_VALUE;
+}
+
+/* Host memory never maps into the remote device's address space. */
+GS_EXPORT CUresult CUDAAPI cuMemHostGetDevicePointer(CUdeviceptr *pdptr, void *p,
+                                                     unsigned int Flags) {
+  (void)pdptr, (void)p, (void)Flags;
+  return CUDA_ERROR_NOT_SUPPORTED;
+}
+
+GS_EXPORT CUresult CUDAAPI cuMemHostGetFlags(unsigned int *pFlags, void *p) {
+  if (!pFlags || !p) return CUDA_ERROR_INVALID_VALUE;
+  *pFlags = 0;
+  return CUDA_SUCCESS;
+}
+
+/* Managed memory would have to live on both machines at once: not offered. */
+GS_EXPORT CUresult CUDAAPI cuMemAllocManaged(CUdeviceptr *dptr, size_t bytesize,
+                                             unsigned int flags) {
+  (void)dptr, (void)bytesize, (void)flags;
+  return CUDA_ERROR_NOT_SUPPORTED;
+}
+
+/* ---- pointer attributes, from the client's own table ------------------------------------- */
+
+static CUresult pointer_attribute(void *data, CUpointer_attribute attr, CUdeviceptr ptr) {
+  alloc a = {0};
+  int device = find_alloc(ptr, &a) == 0;
+  if (!device && attr != CU_POINTER_ATTRIBUTE_MEMORY_TYPE && attr != CU_POINTER_ATTRIBUTE_MAPPED &&
+      attr != CU_POINTER_ATTRIBUTE_IS_MANAGED)
+    return CUDA_ERROR_INVALID_VALUE;                         /* as for unregistered host memory */
+  switch (attr) {
+  case CU_POINTER_ATTRIBUTE_CONTEXT: *(CUcontext *)data = (CUcontext)(uintptr_t)a.ctx; break;
+  case CU_POINTER_ATTRIBUTE_MEMORY_TYPE:
+    if (!device) return CUDA_ERROR_INVALID_VALUE;
+    *(unsigned *)data = CU_MEMORYTYPE_DEVICE;
+    break;
+  case CU_POINTER_ATTRIBUTE_DEVICE_POINTER: *(CUdeviceptr *)data = ptr; break;
+  case CU_POINTER_ATTRIBUTE_HOST_POINTER: *(void **)data = NULL; break;
+  case CU_POINTER_ATTRIBUTE_IS_MANAGED: *(int *)data = 0; break;
+  case CU_POINTER_ATTRIBUTE_MAPPED: *(int *)data = device; break;
+  case CU_POINTER_ATTRIBUTE_DEVICE_ORDINAL: *(int *)data = 0; break;
+  case CU_POINTER_ATTRIBUTE_RANGE_START_ADDR: *(CUdeviceptr *)data = a.base; break;
+  case CU_POINTER_ATTRIBUTE_RANGE_SIZE: *(size_t *)data = a.size; break;
+  case CU_POINTER_ATTRIBUTE_BUFFER_ID: *(unsigned long long *)data = a.base; break;
+  default: return CUDA_ERROR_NOT_SUPPORTED;
+  }
+  return CUDA_SUCCESS;
+}
+
+GS_EXPORT CUresult CUDAAPI cuPointerGetAttribute(void *data, CUpointer_attribute attribute,
+                                                 CUdeviceptr ptr) {
+  if (!data) return CUDA_ERROR_INVALID_VALUE;
+  return pointer_attribute(data, attribute, ptr);
+}
+
+/* The plural form fills what it can; unknown pointers read as unregistered host memory. */
+GS_EXPORT CUresult CUDAAPI cuPointerGetAttributes(unsigned int numAttributes,
+                                                  CUpointer_attribute *attributes, void **data,
+                                                  CUdeviceptr ptr) {
+  if (!attributes || !data) return CUDA_ERROR_INVALID_VALUE;
+  for (unsigned i = 0; i < numAttributes; i++) {
+    if (!data[i]) continue;
+    if (pointer_attribute(data[i], attributes[i], ptr) != CUDA_SUCCESS) {
+      if (attributes[i] == CU_POINTER_ATTRIBUTE_MEMORY_TYPE) *(unsigned *)data[i] = 0;
+      else if (attributes[i] == CU_POINTER_ATTRIBUTE_CONTEXT) *(CUcontext *)data[i] = NULL;
+      else if (attributes[i] == CU_POINTER_ATTRIBUTE_DEVICE_POINTER ||
+               attributes[i] == CU_POINTER_ATTRIBUTE_HOST_POINTER)
+        *(void **)data[i] = NULL;
+      else if (attributes[i] == CU_POINTER_ATTRIBUTE_DEVICE_ORDINAL) *(int *)data[i] = -2;
+      else *(int *)data[i] = 0;
+    }
+  }
+  return CUDA_SUCCESS;
 }
 
 /* ---- chunked copies (called between gs_begin and gs_end) --------------------------------- */

@@ -16,6 +16,16 @@ GS_EXPORT CUresult CUDAAPI cuGetErrorString(CUresult error, const char **pStr) {
   return *pStr ? CUDA_SUCCESS : CUDA_ERROR_INVALID_VALUE;
 }
 
+/* A host function runs on the client, after all work queued before it on the stream: we wait
+ * for the stream, then call it (on the calling thread, which returns once it ran). */
+GS_EXPORT CUresult CUDAAPI cuLaunchHostFunc(CUstream hStream, CUhostFn fn, void *userData) {
+  if (!fn) return CUDA_ERROR_INVALID_VALUE;
+  CUresult e = cuStreamSynchronize(hStream);
+  if (e) return e;
+  fn(userData);
+  return CUDA_SUCCESS;
+}
+
 /* By API name: the newest ABI version of each function is the one we export, whatever version
  * the caller names (no program asks for the pre-3.2 32-bit forms). */
 static void *lookup(const char *symbol) {

@@ -24,17 +24,13 @@ static uint64_t le64(const uint8_t *p) {
   return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
 }
 
-/* Consecutive fatbin containers (as nvcc's .nv_fatbin holds them): their total length. */
+/* One fatbin container: header size + body size, as a driver reads it (each translation unit's
+ * wrapper points at its own container). 0 if the header is implausible. */
 static size_t fatbin_length(const uint8_t *p) {
-  size_t total = 0;
-  while (le32(p + total) == FATBIN_MAGIC) {
-    uint16_t header = (uint16_t)(p[total + 6] | p[total + 7] << 8);
-    uint64_t body = le64(p + total + 8);
-    if (header < 16 || body > ((uint64_t)1 << 32)) break;
-    total += header + (size_t)body;
-    total = (total + 7) & ~(size_t)7;
-  }
-  return total;
+  uint16_t header = (uint16_t)(p[6] | p[7] << 8);
+  uint64_t body = le64(p + 8);
+  if (header < 16 || body > ((uint64_t)1 << 32)) return 0;
+  return header + (size_t)body;
 }
 
 /* An ELF (cubin): up to the end of its section or program header table, whichever is last. */
@@ -75,7 +71,7 @@ static CUresult load_image(const void *image, unsigned kind, uint64_t *handle) {
   const uint8_t *p;
   size_t n;
   if (image_extent(image, &p, &n) < 0) return CUDA_ERROR_INVALID_IMAGE;
-  if (n > GS_MAX_BYTES) return CUDA_ERROR_NOT_SUPPORTED;
+  if (n > GS_MAX_IMAGE) return CUDA_ERROR_NOT_SUPPORTED;
   uint8_t hash[GS_HASH_LEN];
   gs_sha256(p, n, hash);
   gs_module_load_args a = {{GS_HASH_LEN, (char *)hash}, {0, NULL}, kind};
@@ -139,45 +135,89 @@ typedef struct layout {
 static pthread_mutex_t layout_lock = PTHREAD_MUTEX_INITIALIZER;
 static layout *layouts[128];
 
-static CUresult get_layout(CUfunction f, const layout **out) {
-  uint64_t id = (uint64_t)(uintptr_t)f;
-  unsigned b = (unsigned)(id ^ id >> 32) % 128;
-  pthread_mutex_lock(&layout_lock);
-  for (layout *l = layouts[b]; l; l = l->next)
-    if (l->func == id) {
-      *out = l;
-      pthread_mutex_unlock(&layout_lock);
-      return CUDA_SUCCESS;
-    }
-  pthread_mutex_unlock(&layout_lock);
+static unsigned bucket(uint64_t id) {
+  return (unsigned)(id ^ id >> 32) % 128;
+}
 
-  gs_func_params_args a = {id};
-  gs_func_params_res r = {0};
-  CUresult e = gs_call(GS_gs_func_params, GS_F_SYNC, (xdrproc_t)xdr_gs_func_params_args, &a,
-                       (xdrproc_t)xdr_gs_func_params_res, &r);
-  if (e) return e;
+static const layout *find_layout(uint64_t id) {
+  pthread_mutex_lock(&layout_lock);
+  const layout *found = NULL;
+  for (layout *l = layouts[bucket(id)]; l && !found; l = l->next)
+    if (l->func == id) found = l;
+  pthread_mutex_unlock(&layout_lock);
+  return found;
+}
+
+/* Records a layout as the wire carries it (offset, size per parameter, big-endian u32). */
+static CUresult remember_layout(uint64_t id, const char *wire, u_int len, const layout **out) {
+  const layout *known = find_layout(id);
+  if (known) {
+    if (out) *out = known;
+    return CUDA_SUCCESS;
+  }
+  if (len % 8 != 0) return CUDA_ERROR_UNKNOWN;
   layout *l = calloc(1, sizeof *l);
-  if (!l || r.params.params_len % 8 != 0 ||
-      !(l->params = malloc(r.params.params_len ? r.params.params_len : 1))) {
+  if (!l || !(l->params = malloc(len ? len : 1))) {
     free(l);
-    xdr_free((xdrproc_t)xdr_gs_func_params_res, (char *)&r);
-    return l ? CUDA_ERROR_UNKNOWN : CUDA_ERROR_OUT_OF_MEMORY;
+    return CUDA_ERROR_OUT_OF_MEMORY;
   }
   l->func = id;
-  l->n = r.params.params_len / 8;
-  for (uint32_t i = 0; i < 2 * l->n; i++)
-    l->params[i] = gs_read32((const uint8_t *)r.params.params_val + 4 * i);
+  l->n = len / 8;
+  for (uint32_t i = 0; i < 2 * l->n; i++) l->params[i] = gs_read32((const uint8_t *)wire + 4 * i);
   for (uint32_t i = 0; i < l->n; i++) {
     size_t end = (size_t)l->params[2 * i] + l->params[2 * i + 1];
     if (end > l->total) l->total = end;
   }
-  xdr_free((xdrproc_t)xdr_gs_func_params_res, (char *)&r);
   pthread_mutex_lock(&layout_lock);
-  l->next = layouts[b];
-  layouts[b] = l;
+  l->next = layouts[bucket(id)];
+  layouts[bucket(id)] = l;
   pthread_mutex_unlock(&layout_lock);
-  *out = l;
+  if (out) *out = l;
   return CUDA_SUCCESS;
+}
+
+static CUresult get_layout(CUfunction f, const layout **out) {
+  uint64_t id = (uint64_t)(uintptr_t)f;
+  if ((*out = find_layout(id))) return CUDA_SUCCESS;
+  gs_func_params_args a = {id};
+  gs_func_params_res r = {0};
+  CUresult e = gs_call(GS_gs_func_params, GS_F_SYNC, (xdrproc_t)xdr_gs_func_params_args, &a,
+                       (xdrproc_t)xdr_gs_func_params_res, &r);
+  if (e == CUDA_SUCCESS) e = remember_layout(id, r.params.params_val, r.params.params_len, out);
+  xdr_free((xdrproc_t)xdr_gs_func_params_res, (char *)&r);
+  return e;
+}
+
+/* Function lookups bring the layout along, so a first launch costs no round trip. */
+GS_EXPORT CUresult CUDAAPI cuModuleGetFunction(CUfunction *hfunc, CUmodule hmod,
+                                               const char *name) {
+  if (!hfunc || !name) return CUDA_ERROR_INVALID_VALUE;
+  cuModuleGetFunction_args a = {(uint64_t)(uintptr_t)hmod, (char *)name};
+  cuModuleGetFunction_res r = {0};
+  CUresult e = gs_call(GS_cuModuleGetFunction, GS_F_SYNC,
+                       (xdrproc_t)xdr_cuModuleGetFunction_args, &a,
+                       (xdrproc_t)xdr_cuModuleGetFunction_res, &r);
+  if (e == CUDA_SUCCESS) {
+    *hfunc = (CUfunction)(uintptr_t)r.hfunc;
+    remember_layout(r.hfunc, r.params.params_val, r.params.params_len, NULL);
+  }
+  xdr_free((xdrproc_t)xdr_cuModuleGetFunction_res, (char *)&r);
+  return e;
+}
+
+GS_EXPORT CUresult CUDAAPI cuKernelGetFunction(CUfunction *pFunc, CUkernel kernel) {
+  if (!pFunc) return CUDA_ERROR_INVALID_VALUE;
+  cuKernelGetFunction_args a = {(uint64_t)(uintptr_t)kernel};
+  cuKernelGetFunction_res r = {0};
+  CUresult e = gs_call(GS_cuKernelGetFunction, GS_F_SYNC,
+                       (xdrproc_t)xdr_cuKernelGetFunction_args, &a,
+                       (xdrproc_t)xdr_cuKernelGetFunction_res, &r);
+  if (e == CUDA_SUCCESS) {
+    *pFunc = (CUfunction)(uintptr_t)r.pFunc;
+    remember_layout(r.pFunc, r.params.params_val, r.params.params_len, NULL);
+  }
+  xdr_free((xdrproc_t)xdr_cuKernelGetFunction_res, (char *)&r);
+  return e;
 }
 
 GS_EXPORT CUresult CUDAAPI cuFuncGetParamInfo(CUfunction func, size_t paramIndex,

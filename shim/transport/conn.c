@@ -21,9 +21,13 @@
 
 #include "transport.h"
 
+#define GS_CONN_RBUF 16384   /* small reads (record headers, short messages) come from here */
+
 struct gs_conn {
   int fd;
   SSL *ssl;
+  size_t rpos, rlen;     /* unread bytes: rbuf[rpos, rlen) */
+  uint8_t rbuf[GS_CONN_RBUF];
   int error;             /* GS_CONN_* of the last failure */
   char error_text[160];
 };
@@ -63,7 +67,8 @@ static int fail_errno(gs_conn *c, int e) {
 }
 
 int gs_conn_wait_readable(gs_conn *c, int timeout_ms) {
-  if (c->ssl && SSL_pending(c->ssl) > 0) return 1;
+  if (c->rpos < c->rlen) return 1;                   /* buffered here */
+  if (c->ssl && SSL_has_pending(c->ssl)) return 1; /* buffered inside OpenSSL */
   struct pollfd p = {.fd = c->fd, .events = POLLIN};
   int r = poll(&p, 1, timeout_ms);
   if (r < 0) return errno == EINTR ? 0 : fail_errno(c, errno);
@@ -145,7 +150,8 @@ int gs_conn_write(gs_conn *c, const void *buf, size_t n) {
   return 0;
 }
 
-static ssize_t read_some(gs_conn *c, uint8_t *p, size_t n) {
+/* Reads from the socket or TLS into p. */
+static ssize_t read_raw(gs_conn *c, uint8_t *p, size_t n) {
   if (!c->ssl) return recv(c->fd, p, n, 0);
   sigpipe_guard g;
   sigpipe_block(&g);
@@ -154,6 +160,21 @@ static ssize_t read_some(gs_conn *c, uint8_t *p, size_t n) {
   if (r <= 0) fail_ssl(c, r);
   sigpipe_restore(&g);
   return r <= 0 ? -2 : r;
+}
+
+/* Serves small reads from rbuf (refilled with whatever is available), big ones directly. */
+static ssize_t read_some(gs_conn *c, uint8_t *p, size_t n) {
+  if (c->rpos == c->rlen) {
+    if (n >= GS_CONN_RBUF) return read_raw(c, p, n);
+    ssize_t r = read_raw(c, c->rbuf, GS_CONN_RBUF);
+    if (r <= 0) return r;
+    c->rpos = 0;
+    c->rlen = (size_t)r;
+  }
+  size_t take = c->rlen - c->rpos < n ? c->rlen - c->rpos : n;
+  memcpy(p, c->rbuf + c->rpos, take);
+  c->rpos += take;
+  return (ssize_t)take;
 }
 
 int gs_conn_read(gs_conn *c, void *buf, size_t n) {
@@ -173,6 +194,10 @@ int gs_conn_read(gs_conn *c, void *buf, size_t n) {
 }
 
 int gs_conn_tls_handshake(gs_conn *c, void *ssl, int is_server) {
+  /* Bytes already buffered arrived in plaintext before TLS: a well-behaved peer never sends
+   * any (each side waits for the other's last handshake record), and serving them later as if
+   * they had come through TLS would let an attacker inject data. */
+  if (c->rpos < c->rlen) return -2;
   sigpipe_guard g;
   sigpipe_block(&g);
   int r = is_server ? SSL_accept(ssl) : SSL_connect(ssl);

@@ -35,6 +35,8 @@ typedef struct {
   int via_provisioner;
   int broken;                  /* after a lost link every call fails at once */
   char broken_why[256];
+  int send_failed;             /* sends fail at once; recv still reads what the agent said */
+  char send_why[256];
   pthread_mutex_t send_lock, recv_lock;
   gs_buffer scratch;
 } net_link;
@@ -84,13 +86,12 @@ static int net_send(gs_link *base, const uint8_t *msg, size_t len, int client_wa
   if (len > GS_LINK_MAX_MESSAGE) return -1;
   pthread_mutex_lock(&l->send_lock);
   int rc = -1;
-  if (!l->broken) {
+  if (!__atomic_load_n(&l->send_failed, __ATOMIC_ACQUIRE)) {
     uint32_t word = GS_REC_MESSAGE | (client_waits ? GS_REC_FLAG_WAITS : 0);
     rc = gs_record_write(l->conn, word, msg, len);
-    if (rc < 0) {
-      char why[256];
-      describe_conn_failure(l, why, sizeof why);
-      mark_broken(l, why);
+    if (rc < 0) { /* the agent may have said why before closing: recv reads that */
+      describe_conn_failure(l, l->send_why, sizeof l->send_why);
+      __atomic_store_n(&l->send_failed, 1, __ATOMIC_RELEASE);
     }
   }
   pthread_mutex_unlock(&l->send_lock);
@@ -143,6 +144,9 @@ static int net_recv(gs_link *base, gs_buffer *reply, char *err, size_t errlen) {
     snprintf(err, errlen, "%s", l->broken_why);
   } else {
     rc = net_recv_locked(l, reply, err, errlen);
+    if (rc < 0 && __atomic_load_n(&l->send_failed, __ATOMIC_ACQUIRE) && gs_conn_error(l->conn) != GS_CONN_OK &&
+        !strstr(err, "dropped the link"))
+      snprintf(err, errlen, "%s", l->send_why); /* the first failure names the cause */
     if (rc < 0) mark_broken(l, err);
   }
   pthread_mutex_unlock(&l->recv_lock);

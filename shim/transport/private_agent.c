@@ -40,27 +40,52 @@ static const char *const driver_places[] = {
     "../../remote-agent/cpu-device/libcuda.so.1",
 };
 
-static int self_dir(char *out, size_t outlen) {
+/* Where this code was loaded from: the directory the loader used (may hold symlinks such as
+ * the libcuda.so.1 face) and the real file behind it. */
+typedef struct {
+  char loaded_dir[PATH_MAX];
+  char real_dir[PATH_MAX];
+  char real_file[PATH_MAX];
+} self_location;
+
+static int locate_self(self_location *loc) {
   Dl_info info;
-  if (!dladdr((void *)self_dir, &info) || !info.dli_fname) return -1;
-  char path[PATH_MAX];
-  if (!realpath(info.dli_fname, path)) return -1;
-  char *slash = strrchr(path, '/');
-  if (!slash) return -1;
-  *slash = 0;
-  snprintf(out, outlen, "%s", path);
+  if (!dladdr((void *)locate_self, &info) || !info.dli_fname) return -1;
+  if (!realpath(info.dli_fname, loc->real_file)) return -1;
+  char dir[PATH_MAX];
+  snprintf(dir, sizeof dir, "%s", info.dli_fname);
+  char *slash = strrchr(dir, '/');
+  if (slash) *slash = 0;
+  if (!realpath(slash ? dir : ".", loc->loaded_dir)) return -1;
+  snprintf(loc->real_dir, sizeof loc->real_dir, "%s", loc->real_file);
+  slash = strrchr(loc->real_dir, '/');
+  if (slash) *slash = 0;
   return 0;
 }
 
-static int find_next_to_self(const char *const *places, size_t n, int want_exec, char *out,
-                             size_t outlen) {
-  char dir[PATH_MAX];
-  if (self_dir(dir, sizeof dir) < 0) return -1;
+static int find_in(const char *dir, const char *const *places, size_t n, int want_exec,
+                   char *out, size_t outlen) {
   for (size_t i = 0; i < n; i++) {
     if ((size_t)snprintf(out, outlen, "%s/%s", dir, places[i]) >= outlen) continue;
     if (access(out, want_exec ? X_OK : R_OK) == 0) return 0;
   }
   return -1;
+}
+
+static int find_next_to_self(const char *const *places, size_t n, int want_exec, char *out,
+                             size_t outlen) {
+  self_location loc;
+  if (locate_self(&loc) < 0) return -1;
+  if (find_in(loc.loaded_dir, places, n, want_exec, out, outlen) == 0) return 0;
+  return find_in(loc.real_dir, places, n, want_exec, out, outlen);
+}
+
+/* True when a library directory would hand the agent our own library as libcuda.so.1. */
+static int dir_serves_us(const char *dir, const self_location *loc) {
+  char path[PATH_MAX], real[PATH_MAX];
+  if (realpath(dir, real) && strcmp(real, loc->loaded_dir) == 0) return 1;
+  if ((size_t)snprintf(path, sizeof path, "%s/libcuda.so.1", dir) >= sizeof path) return 0;
+  return realpath(path, real) && strcmp(real, loc->real_file) == 0;
 }
 
 static int write_secret_file(const gs_secret *s, char *path, size_t pathlen) {
@@ -84,8 +109,8 @@ static int write_secret_file(const gs_secret *s, char *path, size_t pathlen) {
  * in the parent only until exec; freed by the caller). */
 static char **agent_environment(void) {
   extern char **environ;
-  char dir[PATH_MAX], real[PATH_MAX];
-  int have_dir = self_dir(dir, sizeof dir) == 0;
+  self_location loc;
+  int have_loc = locate_self(&loc) == 0;
   size_t n = 0;
   while (environ[n]) n++;
   char **env = calloc(n + 1, sizeof *env);
@@ -93,13 +118,12 @@ static char **agent_environment(void) {
   size_t k = 0;
   for (size_t i = 0; i < n; i++) {
     if (strncmp(environ[i], "LD_PRELOAD=", 11) == 0) continue;
-    if (strncmp(environ[i], "LD_LIBRARY_PATH=", 16) != 0 || !have_dir) {
+    if (strncmp(environ[i], "LD_LIBRARY_PATH=", 16) != 0 || !have_loc) {
       env[k++] = strdup(environ[i]);
       continue;
     }
     char *copy = strdup(environ[i] + 16), *save = NULL;
-    size_t cap = strlen(environ[i]) + 1;
-    char *out = calloc(1, cap);
+    char *out = calloc(1, strlen(environ[i]) + 1);
     if (!copy || !out) {
       free(copy);
       free(out);
@@ -108,7 +132,7 @@ static char **agent_environment(void) {
     strcpy(out, "LD_LIBRARY_PATH=");
     int first = 1;
     for (char *e = strtok_r(copy, ":", &save); e; e = strtok_r(NULL, ":", &save)) {
-      if (realpath(e, real) && strcmp(real, dir) == 0) continue;
+      if (dir_serves_us(e, &loc)) continue;
       if (!first) strcat(out, ":");
       strcat(out, e);
       first = 0;

@@ -14,6 +14,7 @@
 #define GS_LAST_FRAGMENT 0x80000000u
 #define GS_MAX_FRAGMENTS 65536u
 #define GS_READ_STEP (1u << 20)
+#define GS_COALESCE_MAX 16384u   /* fragments up to this size go out in a single write */
 
 void gs_put32(uint8_t *p, uint32_t v) {
   p[0] = (uint8_t)(v >> 24);
@@ -49,9 +50,16 @@ static int write_fragments(gs_conn *c, const uint8_t *head, size_t head_len, con
       hdr_len += head_len;
       body -= head_len;
     }
-    if (gs_conn_write(c, hdr, hdr_len) < 0) return -1;
     size_t msg_off = sent < head_len ? 0 : sent - head_len;
-    if (body && gs_conn_write(c, msg + msg_off, body) < 0) return -1;
+    if (body && body <= GS_COALESCE_MAX) { /* one write: one TCP segment / one TLS record */
+      uint8_t small[8 + GS_COALESCE_MAX];
+      memcpy(small, hdr, hdr_len);
+      memcpy(small + hdr_len, msg + msg_off, body);
+      if (gs_conn_write(c, small, hdr_len + body) < 0) return -1;
+    } else {
+      if (gs_conn_write(c, hdr, hdr_len) < 0) return -1;
+      if (body && gs_conn_write(c, msg + msg_off, body) < 0) return -1;
+    }
     sent += frag;
   } while (sent < total);
   return 0;

@@ -99,7 +99,10 @@ int gs_tls_start(gs_conn *c, int is_server, const uint8_t psk[32], char *err, si
   int r = gs_conn_tls_handshake(c, ssl, is_server); /* SIGPIPE-guarded, timed */
   if (r != 1) {
     char reason[128];
-    tls_reason(reason, sizeof reason);
+    if (r == -2)
+      snprintf(reason, sizeof reason, "unexpected plaintext data before the TLS handshake");
+    else
+      tls_reason(reason, sizeof reason);
     snprintf(err, errlen, "%s", reason);
     SSL_free(ssl);
     return -1;

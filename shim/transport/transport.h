@@ -93,7 +93,8 @@ void gs_conn_close(gs_conn *c);
 /* Starts TLS 1.3 on the connection with an external PSK (see tls.c for why). */
 int gs_tls_start(gs_conn *c, int is_server, const uint8_t psk[32], char *err, size_t errlen);
 /* Internal to conn.c/tls.c: runs SSL_accept/SSL_connect on the conn's socket with SIGPIPE
- * guarded; on success (returns 1) the conn owns the SSL object. */
+ * guarded; on success (returns 1) the conn owns the SSL object; -2 = plaintext bytes were
+ * already buffered (refused). */
 int gs_conn_tls_handshake(gs_conn *c, void *ssl, int is_server);
 
 /* ---- record.c: RFC 5531 record marking ---- */

@@ -24,3 +24,9 @@ extern "C" __global__ void mixed(char c, short s, long long ll, double d, int *o
   out[2] = (int)(ll >> 32);
   out[3] = (int)d;
 }
+
+// Fails a device-side assertion when flag is set: the device must report CUDA_ERROR_ASSERT.
+#include <assert.h>
+extern "C" __global__ void check_flag(const int *flag) {
+  assert(*flag == 0);
+}

@@ -50,7 +50,7 @@ static void test_copies(void) {
   EXPECT(!memcmp(src, dst, N));
   /* out-of-range and foreign pointers are refused, not copied */
   EXPECT_CU(cuMemcpyHtoD(a + 1, src, N), CUDA_ERROR_INVALID_VALUE);
-  EXPECT_CU(cuMemcpyDtoH(dst, a + N, 1), CUDA_ERROR_INVALID_VALUE);
+  EXPECT_CU(cuMemcpyDtoH(dst, a + N - 8, 16), CUDA_ERROR_INVALID_VALUE);   /* runs past the end */
   EXPECT_CU(cuMemcpyDtoD((CUdeviceptr)(uintptr_t)dst, a, 16), CUDA_ERROR_INVALID_VALUE);
   EXPECT_CU(cuMemcpyHtoD(a, NULL, 16), CUDA_ERROR_INVALID_VALUE);
   CHECK_CU(cuMemcpyHtoD(a, src, 0));

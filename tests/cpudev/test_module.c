@@ -6,6 +6,7 @@
  */
 #include "cpudev_test.h"
 
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 #include <unistd.h>
@@ -60,6 +61,15 @@ static void test_refusals(const blob *elf_fatbin, const blob *ptx90, const blob 
     unlink(path);
   }
   EXPECT_CU(cuModuleLoadData(&m, NULL), CUDA_ERROR_INVALID_VALUE);
+  /* the JIT linker refuses SASS with a message in the caller's log */
+  CUlinkState link;
+  char link_log[256] = "";
+  void *link_vals[] = {link_log, (void *)(uintptr_t)sizeof link_log};
+  CHECK_CU(cuLinkCreate(2, opts, link_vals, &link));
+  EXPECT_CU(cuLinkAddData(link, CU_JIT_INPUT_CUBIN, cubin->data, cubin->len, "k.cubin", 0, NULL, NULL),
+            CUDA_ERROR_NO_BINARY_FOR_GPU);
+  EXPECT(strstr(link_log, "cubin") != NULL);
+  CHECK_CU(cuLinkDestroy(link));
 }
 
 /* Without the engine every valid image is refused with a clear "not supported". */
@@ -81,12 +91,19 @@ static int launch_vadd(CUfunction f, int n, int use_extra, CUstream s) {
   CHECK_CU(cuMemcpyHtoD(db, b, n * sizeof(float)));
   CHECK_CU(cuMemsetD32(dc, 0, n));
   unsigned blocks = (unsigned)(n + 127) / 128;
-  if (use_extra) {
+  if (use_extra == 3) {   /* cuLaunchKernelEx with an attribute that changes nothing */
+    void *args[] = {&da, &db, &dc, &n};
+    CUlaunchAttribute attr = {.id = CU_LAUNCH_ATTRIBUTE_PRIORITY, .value.priority = 0};
+    CUlaunchConfig cfg = {.gridDimX = blocks, .gridDimY = 1, .gridDimZ = 1, .blockDimX = 128, .blockDimY = 1,
+                          .blockDimZ = 1, .hStream = s, .attrs = &attr, .numAttrs = 1};
+    CHECK_CU(cuLaunchKernelEx(&cfg, f, args, NULL));
+  } else if (use_extra) {
     struct {
       CUdeviceptr a, b, c;
       int n;
     } __attribute__((aligned(8))) buf = {da, db, dc, n};
-    size_t size = sizeof buf;
+    /* use_extra 2: the exact end of the last parameter, without the tail padding */
+    size_t size = use_extra == 2 ? offsetof(__typeof__(buf), n) + sizeof(int) : sizeof buf;
     void *extra[] = {CU_LAUNCH_PARAM_BUFFER_POINTER, &buf, CU_LAUNCH_PARAM_BUFFER_SIZE, &size, CU_LAUNCH_PARAM_END};
     CHECK_CU(cuLaunchKernel(f, blocks, 1, 1, 128, 1, 1, 0, s, NULL, extra));
   } else {
@@ -112,7 +129,7 @@ static void test_functions(CUmodule m) {
   EXPECT_CU(cuModuleGetFunction(&vadd, m, "nope"), CUDA_ERROR_NOT_FOUND);
   unsigned count = 0;
   CHECK_CU(cuModuleGetFunctionCount(&count, m));
-  EXPECT(count == 4);
+  EXPECT(count == 5);
   const char *name = NULL;
   CHECK_CU(cuFuncGetName(&name, scaled));
   EXPECT(name && !strcmp(name, "scaled"));
@@ -182,6 +199,8 @@ static void test_functions(CUmodule m) {
   CHECK_CU(cuStreamCreate(&st, 0));
   EXPECT(launch_vadd(vadd, 1000, 0, NULL));
   EXPECT(launch_vadd(vadd, 4099, 1, st));
+  EXPECT(launch_vadd(vadd, 77, 2, st));
+  EXPECT(launch_vadd(vadd, 513, 3, st));
   CHECK_CU(cuStreamDestroy(st));
 
   /* bad configurations are refused before anything runs */
@@ -208,17 +227,44 @@ static void test_sticky_fault(CUmodule m) {
   void *args[] = {&p};
   CHECK_CU(cuLaunchKernel(wild, 1, 1, 1, 1, 1, 1, 0, NULL, args, NULL));
   EXPECT_CU(cuCtxSynchronize(), CUDA_ERROR_ILLEGAL_ADDRESS);
+  EXPECT(strstr(gpushim_cpudev_last_error(), "wild_store") != NULL);   /* the engine's account */
   CUdeviceptr q;
   EXPECT_CU(cuMemAlloc(&q, 64), CUDA_ERROR_ILLEGAL_ADDRESS);
   int v;
   EXPECT_CU(cuMemcpyDtoH(&v, p, 4), CUDA_ERROR_ILLEGAL_ADDRESS);
   EXPECT_CU(cuCtxSynchronize(), CUDA_ERROR_ILLEGAL_ADDRESS);
+  /* another context of the same device is not affected */
+  CUcontext other, popped;
+  CHECK_CU(cuCtxCreate(&other, NULL, 0, 0));
+  CHECK_CU(cuMemAlloc(&q, 64));
+  CHECK_CU(cuMemFree(q));
+  CHECK_CU(cuCtxPopCurrent(&popped));
+  EXPECT(popped == other);
+  CHECK_CU(cuCtxDestroy(other));
+  EXPECT_CU(cuCtxSynchronize(), CUDA_ERROR_ILLEGAL_ADDRESS);   /* the primary one still is */
   CHECK_CU(cuDevicePrimaryCtxReset(0));
   CHECK_CU(cuMemAlloc(&q, 64));   /* usable again */
   CHECK_CU(cuMemsetD32(q, 9, 16));
   CHECK_CU(cuMemcpyDtoH(&v, q, 4));
   EXPECT(v == 9);
   CHECK_CU(cuMemFree(q));
+}
+
+/* A failed device-side assert() is CUDA_ERROR_ASSERT, sticky like any fault. */
+static void test_assert(CUmodule m) {
+  CUfunction check;
+  CHECK_CU(cuModuleGetFunction(&check, m, "check_flag"));
+  CUdeviceptr flag;
+  CHECK_CU(cuMemAlloc(&flag, 4));
+  CHECK_CU(cuMemsetD32(flag, 0, 1));
+  void *args[] = {&flag};
+  CHECK_CU(cuLaunchKernel(check, 2, 1, 1, 32, 1, 1, 0, NULL, args, NULL));
+  CHECK_CU(cuCtxSynchronize());   /* the assertion holds */
+  CHECK_CU(cuMemsetD32(flag, 1, 1));
+  CHECK_CU(cuLaunchKernel(check, 2, 1, 1, 32, 1, 1, 0, NULL, args, NULL));
+  EXPECT_CU(cuCtxSynchronize(), CUDA_ERROR_ASSERT);
+  EXPECT_CU(cuMemsetD32(flag, 0, 1), CUDA_ERROR_ASSERT);
+  CHECK_CU(cuDevicePrimaryCtxReset(0));
 }
 
 static void test_loaders(const blob *fatbin, const blob *ptx, const char *fatbin_path) {
@@ -242,6 +288,20 @@ static void test_loaders(const blob *fatbin, const blob *ptx, const char *fatbin
   CHECK_CU(cuModuleUnload(m4));
   EXPECT_CU(cuModuleUnload(m4), CUDA_ERROR_INVALID_HANDLE);
 
+  /* PTX through the JIT linker, as numba-cuda does it */
+  CUlinkState link;
+  void *image = NULL;
+  size_t image_size = 0;
+  CHECK_CU(cuLinkCreate(0, NULL, NULL, &link));
+  CHECK_CU(cuLinkAddData(link, CU_JIT_INPUT_PTX, ptx->data, ptx->len + 1, "k.ptx", 0, NULL, NULL));
+  CHECK_CU(cuLinkComplete(link, &image, &image_size));
+  EXPECT(image && image_size > 0);
+  CHECK_CU(cuModuleLoadData(&m1, image));
+  CHECK_CU(cuLinkDestroy(link));
+  CHECK_CU(cuModuleGetFunction(&f, m1, "vadd"));
+  EXPECT(launch_vadd(f, 100, 0, NULL));
+  CHECK_CU(cuModuleUnload(m1));
+
   CUlibrary lib;
   CHECK_CU(cuLibraryLoadData(&lib, fatbin->data, NULL, NULL, 0, NULL, NULL, 0));
   CUkernel k;
@@ -251,7 +311,7 @@ static void test_loaders(const blob *fatbin, const blob *ptx, const char *fatbin
   EXPECT(!strcmp(name, "vadd"));
   unsigned count = 0;
   CHECK_CU(cuLibraryGetKernelCount(&count, lib));
-  EXPECT(count == 4);
+  EXPECT(count == 5);
   CHECK_CU(cuKernelGetFunction(&f, k));
   EXPECT(launch_vadd(f, 200, 1, NULL));
   int v = 0;
@@ -282,6 +342,8 @@ int main(int argc, char **argv) {
     CHECK_CU(cuModuleLoadData(&m, fatbin.data));
     test_functions(m);
     test_sticky_fault(m);   /* resets the primary context: m is gone afterwards */
+    CHECK_CU(cuModuleLoadData(&m, fatbin.data));
+    test_assert(m);         /* resets it again */
     test_loaders(&fatbin, &ptx, argv[1]);
   }
   CHECK_CU(cuDevicePrimaryCtxRelease(0));

@@ -1,11 +1,13 @@
 /* cases_compute.c - driver-API cases for the compute kernels of kernels/: vector_add,
  * saxpy, matmul, reduction (templated, mangled names), histogram, scan, grid_stride,
- * atomic_cas and sync_count. Inputs and references come from the kernels/ headers.
+ * atomic_cas, atomics, sync_count, warp_vote and coop_groups. Inputs and references come from the kernels/ headers.
  */
 #include <stdlib.h>
 
 #include "harness.h"
 #include "atomic_cas.h"
+#include "atomics.h"
+#include "coop_groups.h"
 #include "grid_stride.h"
 #include "histogram.h"
 #include "matmul.h"
@@ -14,6 +16,7 @@
 #include "scan.h"
 #include "sync_count.h"
 #include "vector_add.h"
+#include "warp_vote.h"
 
 size_t case_vector_add(CUmodule m) {
   CUfunction f = hk_function(m, "_Z10vector_addPKfS0_Pfi");
@@ -266,6 +269,98 @@ size_t case_sync_count(CUmodule m) {
   hk_download(got, d_out, out_bytes);
   sync_count_ref(x, n, want);
   bad = sync_count_compare(got, want, n);
+  HK_CHECK(cuMemFree(d_x));
+  HK_CHECK(cuMemFree(d_out));
+  free(x); free(got); free(want);
+  return bad;
+}
+
+size_t case_warp_vote(CUmodule m) {
+  CUfunction f = hk_function(m, "_Z9warp_votePKiPji");
+  int n = WARP_VOTE_N;
+  size_t bytes = (size_t)n * sizeof(int32_t), out_bytes = WV_COLUMNS * (size_t)n * sizeof(uint32_t), bad;
+  int32_t *x = hk_malloc(bytes);
+  uint32_t *got = hk_malloc(out_bytes), *want = hk_malloc(out_bytes);
+  CUdeviceptr d_x, d_out;
+  void *params[] = {&d_x, &d_out, &n};
+  warp_vote_inputs(x, n);
+  d_x = hk_upload(x, bytes);
+  d_out = hk_alloc(out_bytes);
+  hk_launch_1d(f, WARP_VOTE_BLOCKS, WARP_VOTE_BLOCK, 0, params);
+  hk_download(got, d_out, out_bytes);
+  warp_vote_ref(x, n, want);
+  bad = warp_vote_compare(got, want, n);
+  HK_CHECK(cuMemFree(d_x));
+  HK_CHECK(cuMemFree(d_out));
+  free(x); free(got); free(want);
+  return bad;
+}
+
+size_t case_atomics(CUmodule m) {
+  CUfunction f = hk_function(m, "_Z7atomicsPKiPKjPKyS2_S4_PjPyS5_S6_S5_S5_");
+  int n = ATOMICS_N;
+  int32_t *v = hk_malloc((size_t)n * 4);
+  uint32_t *u = hk_malloc((size_t)n * 4), *g_olds = hk_malloc((size_t)n * 4), *s_olds = hk_malloc((size_t)n * 4);
+  uint64_t *w = hk_malloc((size_t)n * 8);
+  uint32_t init32[A32_COUNT], g32[A32_COUNT];
+  uint64_t init64[A64_COUNT], g64[A64_COUNT];
+  size_t b32_bytes = ATOMICS_BLOCKS * A32_COUNT * 4, b64_bytes = ATOMICS_BLOCKS * A64_COUNT * 8, bad;
+  uint32_t *b32 = hk_malloc(b32_bytes);
+  uint64_t *b64 = hk_malloc(b64_bytes);
+  CUdeviceptr d_v, d_u, d_w, d_init32, d_init64, d_g32, d_g64, d_b32, d_b64, d_g_olds, d_s_olds;
+  void *params[] = {&d_v, &d_u, &d_w, &d_init32, &d_init64, &d_g32, &d_g64, &d_b32, &d_b64,
+                    &d_g_olds, &d_s_olds};
+  atomics_inputs(v, u, w, n);
+  atomics_initial(init32, init64);
+  d_v = hk_upload(v, (size_t)n * 4);
+  d_u = hk_upload(u, (size_t)n * 4);
+  d_w = hk_upload(w, (size_t)n * 8);
+  d_init32 = hk_upload(init32, sizeof init32);
+  d_init64 = hk_upload(init64, sizeof init64);
+  d_g32 = hk_upload(init32, sizeof init32);
+  d_g64 = hk_upload(init64, sizeof init64);
+  d_b32 = hk_alloc(b32_bytes);
+  d_b64 = hk_alloc(b64_bytes);
+  d_g_olds = hk_alloc((size_t)n * 4);
+  d_s_olds = hk_alloc((size_t)n * 4);
+  hk_launch_1d(f, ATOMICS_BLOCKS, ATOMICS_BLOCK, 0, params);
+  hk_download(g32, d_g32, sizeof g32);
+  hk_download(g64, d_g64, sizeof g64);
+  hk_download(b32, d_b32, b32_bytes);
+  hk_download(b64, d_b64, b64_bytes);
+  hk_download(g_olds, d_g_olds, (size_t)n * 4);
+  hk_download(s_olds, d_s_olds, (size_t)n * 4);
+  bad = atomics_compare(v, u, w, g32, g64, b32, b64, g_olds, s_olds);
+  HK_CHECK(cuMemFree(d_v));
+  HK_CHECK(cuMemFree(d_u));
+  HK_CHECK(cuMemFree(d_w));
+  HK_CHECK(cuMemFree(d_init32));
+  HK_CHECK(cuMemFree(d_init64));
+  HK_CHECK(cuMemFree(d_g32));
+  HK_CHECK(cuMemFree(d_g64));
+  HK_CHECK(cuMemFree(d_b32));
+  HK_CHECK(cuMemFree(d_b64));
+  HK_CHECK(cuMemFree(d_g_olds));
+  HK_CHECK(cuMemFree(d_s_olds));
+  free(v); free(u); free(g_olds); free(s_olds); free(w); free(b32); free(b64);
+  return bad;
+}
+
+size_t case_coop_groups(CUmodule m) {
+  CUfunction f = hk_function(m, "_Z11coop_groupsPKiPji");
+  int n = COOP_N;
+  size_t bytes = (size_t)n * 4, out_bytes = CG_COLUMNS * bytes, bad;
+  int32_t *x = hk_malloc(bytes);
+  uint32_t *got = hk_malloc(out_bytes), *want = hk_malloc(out_bytes);
+  CUdeviceptr d_x, d_out;
+  void *params[] = {&d_x, &d_out, &n};
+  coop_inputs(x, n);
+  d_x = hk_upload(x, bytes);
+  d_out = hk_alloc(out_bytes);
+  hk_launch_1d(f, COOP_BLOCKS, COOP_BLOCK, 0, params);
+  hk_download(got, d_out, out_bytes);
+  coop_ref(x, n, want);
+  bad = coop_compare(got, want, n);
   HK_CHECK(cuMemFree(d_x));
   HK_CHECK(cuMemFree(d_out));
   free(x); free(got); free(want);

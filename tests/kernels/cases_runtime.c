@@ -1,12 +1,14 @@
 /* cases_runtime.c - driver-API cases for the kernels of kernels/ that exercise the runtime
  * around them: device_printf (stdout captured), memset (cuMemsetD8/D8Async), streams
  * (streams, events, cuStreamWaitEvent, cuEventElapsedTime), memcpy2d (cuMemAllocPitch,
- * cuMemcpy2D, cuMemsetD2D8) and fault (a sticky CUDA_ERROR_ILLEGAL_ADDRESS).
+ * cuMemcpy2D, cuMemsetD2D8), fault (a sticky CUDA_ERROR_ILLEGAL_ADDRESS) and big_shared
+ * (cuFuncSetAttribute raising the dynamic shared memory limit).
  */
 #include <math.h>
 #include <stdlib.h>
 
 #include "harness.h"
+#include "big_shared.h"
 #include "device_printf.h"
 #include "fault.h"
 #include "memcpy2d.h"
@@ -198,5 +200,37 @@ size_t case_fault(CUmodule m) {
   bad += expect("cuMemcpyDtoH after the fault", cuMemcpyDtoH(host, d_buf, sizeof host),
                 CUDA_ERROR_ILLEGAL_ADDRESS);
   bad += expect("a second cuCtxSynchronize", cuCtxSynchronize(), CUDA_ERROR_ILLEGAL_ADDRESS);
+  return bad;
+}
+
+size_t case_big_shared(CUmodule m) {
+  CUfunction f = hk_function(m, "_Z14reverse_blocksPKfPfi");
+  int n = BIG_SHARED_N, per_block = BIG_SHARED_ELEMS, limit = -1;
+  size_t bytes = (size_t)n * 4, bad;
+  float *x = hk_malloc(bytes), *y = hk_malloc(bytes), *want = hk_malloc(bytes);
+  CUdeviceptr d_x, d_y;
+  void *params[] = {&d_x, &d_y, &per_block};
+  big_shared_inputs(x, n);
+  d_x = hk_upload(x, bytes);
+  d_y = hk_alloc(bytes);
+  bad = expect("cuLaunchKernel above the default shared memory limit",
+               cuLaunchKernel(f, BIG_SHARED_BLOCKS, 1, 1, BIG_SHARED_THREADS, 1, 1, BIG_SHARED_BYTES,
+                              NULL, params, NULL),
+               CUDA_ERROR_INVALID_VALUE);
+  HK_CHECK(cuFuncSetAttribute(f, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, BIG_SHARED_BYTES));
+  HK_CHECK(cuFuncGetAttribute(&limit, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, f));
+  if (limit != BIG_SHARED_BYTES) {
+    printf("  CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES is %d after setting %d\n", limit,
+           BIG_SHARED_BYTES);
+    bad++;
+  }
+  HK_CHECK(cuLaunchKernel(f, BIG_SHARED_BLOCKS, 1, 1, BIG_SHARED_THREADS, 1, 1, BIG_SHARED_BYTES, NULL,
+                          params, NULL));
+  hk_download(y, d_y, bytes);
+  big_shared_ref(x, want, n);
+  bad += kc_compare_f32_exact("y", y, want, n);
+  HK_CHECK(cuMemFree(d_x));
+  HK_CHECK(cuMemFree(d_y));
+  free(x); free(y); free(want);
   return bad;
 }

@@ -1,8 +1,9 @@
 /* harness.c - main of the driver-API kernel harness: `kernel_harness NAME FATBIN` loads
- * FATBIN with cuModuleLoadData into the device's primary context, runs case NAME (see the cases_*.c
- * files), and prints "PASS NAME" or the mismatches and "FAIL NAME" (exit 0 / 1).
+ * FATBIN with cuModuleLoadData into the device's primary context, runs case NAME (see the
+ * cases_*.c files), and prints "PASS NAME" or the mismatches and "FAIL NAME" (exit 0 / 1).
  * Only cuda.h (the driver API) is used: the runtime programs cover libcudart.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +28,9 @@ static const struct {
   {"grid_stride", case_grid_stride},   {"device_printf", case_device_printf},
   {"sync_count", case_sync_count},     {"memset", case_memset},
   {"streams", case_streams},           {"memcpy2d", case_memcpy2d},
-  {"fault", case_fault},
+  {"fault", case_fault},               {"warp_vote", case_warp_vote},
+  {"atomics", case_atomics},           {"big_shared", case_big_shared},
+  {"coop_groups", case_coop_groups},
 };
 
 void hk_check(CUresult result, const char *call, const char *file, int line) {
@@ -104,6 +107,21 @@ static void *read_file(const char *path, size_t *size) {
   return data;
 }
 
+/* After cuModuleLoadData failed: load again through cuModuleLoadDataEx asking for the
+ * loader's error log, and print it (it names what the loader could not take). */
+static void explain_load_failure(const void *image) {
+  char log[4096] = "";
+  CUjit_option options[] = {CU_JIT_ERROR_LOG_BUFFER, CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES};
+  void *values[] = {log, (void *)(uintptr_t)sizeof log};
+  CUmodule module;
+  if (cuModuleLoadDataEx(&module, image, 2, options, values) == CUDA_SUCCESS) {
+    cuModuleUnload(module);
+    return;
+  }
+  log[sizeof log - 1] = '\0';
+  if (log[0]) printf("  loader error log: %s\n", log);
+}
+
 static hk_case_fn find_case(const char *name) {
   size_t i;
   for (i = 0; i < sizeof cases / sizeof cases[0]; i++)
@@ -116,6 +134,7 @@ int main(int argc, char **argv) {
   CUcontext context;
   CUmodule module;
   size_t image_size = 0, bad;
+  CUresult result;
   void *image;
   hk_case_fn run;
 
@@ -136,7 +155,9 @@ int main(int argc, char **argv) {
   HK_CHECK(cuDeviceGet(&device, 0));
   HK_CHECK(cuDevicePrimaryCtxRetain(&context, device));   /* as the runtime does */
   HK_CHECK(cuCtxSetCurrent(context));
-  HK_CHECK(cuModuleLoadData(&module, image));
+  result = cuModuleLoadData(&module, image);
+  if (result != CUDA_SUCCESS) explain_load_failure(image);
+  hk_check(result, "cuModuleLoadData(the fatbin)", __FILE__, __LINE__);
   free(image);
 
   bad = run(module);

@@ -32,7 +32,10 @@ size_t case_histogram(CUmodule m);
 size_t case_scan(CUmodule m);
 size_t case_grid_stride(CUmodule m);
 size_t case_atomic_cas(CUmodule m);
+size_t case_atomics(CUmodule m);
 size_t case_sync_count(CUmodule m);
+size_t case_warp_vote(CUmodule m);
+size_t case_coop_groups(CUmodule m);
 
 size_t case_local_array(CUmodule m);
 size_t case_device_calls(CUmodule m);
@@ -49,5 +52,6 @@ size_t case_memset(CUmodule m);
 size_t case_streams(CUmodule m);
 size_t case_memcpy2d(CUmodule m);
 size_t case_fault(CUmodule m);
+size_t case_big_shared(CUmodule m);
 
 #endif

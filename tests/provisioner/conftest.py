@@ -98,11 +98,11 @@ class Gpushim:
         return wait_for(lambda: (lambda s: s if s["state"] == state else None)(self.status()),
                         timeout, "state " + state)
 
-    def session(self, hold, env=None):
+    def session(self, hold, env=None, probe=True):
         """Starts the session client; returns (process, endpoint, secret path)."""
         e = dict(self.env)
         e.update(env or {})
-        p = subprocess.Popen([SESSION_CLIENT, str(hold)], env=e, stdout=subprocess.PIPE,
+        p = subprocess.Popen([SESSION_CLIENT, str(hold)] + ([] if probe else ["noprobe"]), env=e, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True)
         self.children.append(p)
         line = p.stdout.readline().split()
@@ -128,6 +128,8 @@ class Gpushim:
         return [p for p in pids if pid_alive(p)]
 
     def ledger(self, sql, *args):
+        if not (self.tmp / "state" / "gpushim" / "ledger.db").exists():
+            return []
         db = sqlite3.connect(str(self.tmp / "state" / "gpushim" / "ledger.db"))
         try:
             return db.execute(sql, args).fetchall()

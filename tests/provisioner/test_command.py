@@ -122,7 +122,8 @@ def test_crash_then_reconcile(cmd, policy):
     subprocess.run(gs.env["GPUSHIM_COMMAND_CREATE"], shell=True, check=True,
                    env=dict(gs.env, GPUSHIM_TAG="gpushim-stranger", GPUSHIM_SECRET="s" * 64),
                    capture_output=True)
-    assert sorted(s for _, _, s in provider_list(gs)) == ["running", "running"]
+    wait_for(lambda: sorted(s for _, _, s in provider_list(gs)) == ["running", "running"], 10,
+             "both instances to run")
     assert gs.cli("down").returncode == 0       # a new daemon reconciles first
     left = provider_list(gs)
     if policy == "stop":

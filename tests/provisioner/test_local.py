@@ -59,12 +59,15 @@ def test_second_session_reuses_and_grace_stops(gs):
 
 
 def test_active_session_outlives_grace(gs):
-    env = {"GPUSHIM_IDLE_GRACE": "1"}
-    p, ep, _ = gs.session(4, env=env)     # holds its session 4 s, 4x the grace
-    time.sleep(2)
+    env = {"GPUSHIM_IDLE_GRACE": "2"}
+    p, ep, _ = gs.session(5, env=env)     # holds its session 5 s, 2.5x the grace
+    time.sleep(3)
     assert gs.status()["state"] == "running"
     assert gs.status()["sessions"] == 1
     assert p.wait(20) == 0, p.stderr.read()     # the agent answered the whole time
+    # The grace starts at the session's end, not at the instance's start.
+    st = gs.status()
+    assert st["state"] == "idle" and st["idle_seconds_left"] > 0
     gs.wait_state("none", timeout=10)
 
 
@@ -208,3 +211,26 @@ def test_private_files_and_config(gs):
     for f in (state / "secrets").iterdir():
         assert stat.S_IMODE(os.stat(f).st_mode) == 0o600
     gs.wait_state("none", timeout=10)
+
+
+def test_heartbeat_keeps_agent_and_watchdog_fires_without_it(gs):
+    # Watchdog = grace + margin = 1 s. A session that does not touch the agent for 3 s
+    # keeps it only through the daemon's heartbeats.
+    env = {"GPUSHIM_IDLE_GRACE": "1", "GPUSHIM_WATCHDOG_MARGIN": "0",
+           "GPUSHIM_HEARTBEAT_INTERVAL": "0.3"}
+    p, _, _ = gs.session(3, env=env, probe=False)
+    assert p.wait(20) == 0, p.stderr.read()
+    gs.cli("down", "--exit")
+    # Without heartbeats the agent's own watchdog ends it under a live session.
+    env["GPUSHIM_HEARTBEAT_INTERVAL"] = "0"
+    p, _, _ = gs.session(3, env=env, probe=False)
+    assert p.wait(20) == 2
+    wait_for(lambda: gs.agent_pids() == [], 10, "the agent to exit by itself")
+
+
+def test_watchdog_ends_agent_when_daemon_is_gone(gs):
+    env = {"GPUSHIM_IDLE_GRACE": "1", "GPUSHIM_WATCHDOG_MARGIN": "1"}
+    assert gs.cli("up", env=env).returncode == 0
+    [agent] = gs.agent_pids()
+    os.kill(gs.status()["daemon_pid"], signal.SIGKILL)
+    wait_for(lambda: not pid_alive(agent), 15, "the agent's watchdog")

@@ -586,10 +586,36 @@ static void t_info(void) {
   CHECK(ptx_module_kernel(M, "no_such_kernel") == NULL, "not found");
 }
 
+/* Every prefix of a real nvcc module either parses or fails with a message; a prefix that
+ * ends inside a function body (unbalanced braces) must fail. Run under ASan, this also
+ * checks that failed parses free everything. */
+static char *PTX_TEXT;
+static size_t PTX_LEN;
+
+static void t_truncated(void) {
+  int failed = 0, tried = 0;
+  for (size_t len = 0; len < PTX_LEN; len += 1 + len % 97) {
+    char err[512] = "";
+    ptx_module *m = ptx_module_parse(PTX_TEXT, len, err, sizeof err);
+    int depth = 0;
+    for (size_t i = 0; i < len; i++) depth += PTX_TEXT[i] == '{' ? 1 : PTX_TEXT[i] == '}' ? -1 : 0;
+    tried++;
+    if (m) {
+      CHECK(depth == 0, "prefix of %zu bytes inside a body parsed", len);
+      ptx_module_free(m);
+    } else {
+      failed++;
+      CHECK(err[0] != 0 && strstr(err, "line "), "prefix of %zu bytes: no message", len);
+    }
+  }
+  CHECK(failed > tried / 2, "only %d of %d prefixes failed", failed, tried);
+}
+
 static const struct {
   const char *name;
   void (*fn)(void);
 } cases[] = {
+  {"truncated", t_truncated},
   {"vecadd", t_vecadd}, {"loop_diverge", t_loop_diverge}, {"nested_diverge", t_nested_diverge},
   {"barriers", t_barriers}, {"dyn_shared", t_dyn_shared}, {"atomics", t_atomics},
   {"cas_max", t_cas_max}, {"shuffles", t_shuffles}, {"warp_scan", t_warp_scan}, {"votes", t_votes},
@@ -605,6 +631,7 @@ int main(int argc, char **argv) {
   }
   M = tu_parse_file(argv[1]);
   VARS = tu_bind_vars(M);
+  PTX_TEXT = tu_read_file(argv[1], &PTX_LEN);
   int ran = 0;
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     if (strcmp(argv[2], "all") && strcmp(argv[2], cases[i].name)) continue;
@@ -620,5 +647,6 @@ int main(int argc, char **argv) {
   ptx_module_free(M);
   for (size_t i = 0; i < tu_nranges; i++) free((void *)tu_ranges[i].base);
   free(VARS);
+  free(PTX_TEXT);
   return tu_failures ? 1 : 0;
 }

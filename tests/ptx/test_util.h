@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int tu_failures;
+static int tu_failures __attribute__((unused));
 
 #define CHECK(cond, ...)                                                   \
   do {                                                                     \
@@ -23,7 +23,7 @@ static int tu_failures;
     }                                                                      \
   } while (0)
 
-static char *tu_read_file(const char *path, size_t *len) {
+static inline char *tu_read_file(const char *path, size_t *len) {
   FILE *f = fopen(path, "rb");
   if (!f) {
     perror(path);
@@ -43,7 +43,7 @@ static char *tu_read_file(const char *path, size_t *len) {
   return buf;
 }
 
-static ptx_module *tu_parse_text(const char *text) {
+static inline ptx_module *tu_parse_text(const char *text) {
   char err[512];
   ptx_module *m = ptx_module_parse(text, strlen(text), err, sizeof err);
   if (!m) {
@@ -53,7 +53,7 @@ static ptx_module *tu_parse_text(const char *text) {
   return m;
 }
 
-static ptx_module *tu_parse_file(const char *path) {
+static inline ptx_module *tu_parse_file(const char *path) {
   size_t len;
   char *text = tu_read_file(path, &len);
   char err[512];
@@ -71,7 +71,7 @@ static ptx_module *tu_parse_file(const char *path) {
 static ptx_range tu_ranges[TU_MAX_RANGES];
 static size_t tu_nranges;
 
-static void tu_register(void *p, size_t n) {
+static inline void tu_register(void *p, size_t n) {
   uintptr_t b = (uintptr_t)p;
   size_t i = tu_nranges;
   while (i > 0 && tu_ranges[i - 1].base > b) {
@@ -83,14 +83,14 @@ static void tu_register(void *p, size_t n) {
   tu_nranges++;
 }
 
-static void *tu_alloc(size_t n) {
+static inline void *tu_alloc(size_t n) {
   void *p = calloc(1, n ? n : 1);
   if (!p) exit(2);
   tu_register(p, n);
   return p;
 }
 
-static void tu_unregister(void *p) {
+static inline void tu_unregister(void *p) {
   for (size_t i = 0; i < tu_nranges; i++) {
     if (tu_ranges[i].base == (uintptr_t)p) {
       memmove(&tu_ranges[i], &tu_ranges[i + 1], (tu_nranges - i - 1) * sizeof tu_ranges[0]);
@@ -100,13 +100,13 @@ static void tu_unregister(void *p) {
   }
 }
 
-static void tu_free(void *p) {
+static inline void tu_free(void *p) {
   tu_unregister(p);
   free(p);
 }
 
 /* Allocates and binds storage for every module variable. */
-static void **tu_bind_vars(ptx_module *m) {
+static inline void **tu_bind_vars(ptx_module *m) {
   size_t n = ptx_module_var_count(m);
   void **mem = calloc(n + 1, sizeof *mem);
   for (size_t i = 0; i < n; i++) {
@@ -118,7 +118,7 @@ static void **tu_bind_vars(ptx_module *m) {
   return mem;
 }
 
-static void *tu_var(ptx_module *m, void **mem, const char *name) {
+static inline void *tu_var(ptx_module *m, void **mem, const char *name) {
   for (size_t i = 0; i < ptx_module_var_count(m); i++)
     if (strcmp(ptx_module_var(m, i)->name, name) == 0) return mem[i];
   fprintf(stderr, "no variable %s\n", name);
@@ -133,13 +133,13 @@ typedef struct {
   size_t next;
 } tu_params;
 
-static void tu_params_init(tu_params *p, const ptx_kernel *k) {
+static inline void tu_params_init(tu_params *p, const ptx_kernel *k) {
   memset(p, 0, sizeof *p);
   p->k = k;
   p->size = ptx_kernel_get_info(k)->param_bytes;
 }
 
-static void tu_param(tu_params *p, const void *v, size_t n) {
+static inline void tu_param(tu_params *p, const void *v, size_t n) {
   size_t off, sz;
   if (ptx_kernel_param(p->k, p->next, &off, &sz) != PTX_OK || sz != n) {
     fprintf(stderr, "parameter %zu: size %zu does not match\n", p->next, n);
@@ -150,7 +150,7 @@ static void tu_param(tu_params *p, const void *v, size_t n) {
 }
 #define TU_PARAM(p, v) do { __typeof__(v) tv_ = (v); tu_param((p), &tv_, sizeof tv_); } while (0)
 
-static const ptx_kernel *tu_kernel(ptx_module *m, const char *name) {
+static inline const ptx_kernel *tu_kernel(ptx_module *m, const char *name) {
   const ptx_kernel *k = ptx_module_kernel(m, name);
   if (!k) {
     /* accept a mangled name containing `name` */
@@ -164,7 +164,7 @@ static const ptx_kernel *tu_kernel(ptx_module *m, const char *name) {
   return k;
 }
 
-static ptx_status tu_launch_ex(const ptx_kernel *k, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by,
+static inline ptx_status tu_launch_ex(const ptx_kernel *k, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by,
                                unsigned bz, size_t dyn, tu_params *p, unsigned workers, char *err, size_t errlen) {
   ptx_launch_config c;
   memset(&c, 0, sizeof c);
@@ -179,7 +179,7 @@ static ptx_status tu_launch_ex(const ptx_kernel *k, unsigned gx, unsigned gy, un
   return ptx_launch(k, &c, err, errlen);
 }
 
-static void tu_launch(const ptx_kernel *k, unsigned gx, unsigned bx, size_t dyn, tu_params *p) {
+static inline void tu_launch(const ptx_kernel *k, unsigned gx, unsigned bx, size_t dyn, tu_params *p) {
   char err[512];
   ptx_status st = tu_launch_ex(k, gx, 1, 1, bx, 1, 1, dyn, p, 0, err, sizeof err);
   if (st != PTX_OK) {
@@ -188,12 +188,12 @@ static void tu_launch(const ptx_kernel *k, unsigned gx, unsigned bx, size_t dyn,
   }
 }
 
-static int tu_close_f(float a, float b, float rel) {
+static inline int tu_close_f(float a, float b, float rel) {
   if (isnan(a) || isnan(b)) return isnan(a) && isnan(b);
   return fabsf(a - b) <= rel * fmaxf(1.0f, fmaxf(fabsf(a), fabsf(b)));
 }
 
-static int tu_close_d(double a, double b, double rel) {
+static inline int tu_close_d(double a, double b, double rel) {
   if (isnan(a) || isnan(b)) return isnan(a) && isnan(b);
   return fabs(a - b) <= rel * fmax(1.0, fmax(fabs(a), fabs(b)));
 }

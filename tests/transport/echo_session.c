@@ -7,6 +7,7 @@
  *   "sleep:MS"  take MS milliseconds before replying "slept"
  *   "big:N"     reply with N bytes, byte i = i * 7 mod 251
  *   "bad"       a malformed message: handle returns -1
+ *   "env:NAME"  reply with the agent's value of environment variable NAME ("(unset)" if none)
  * A driver path containing "fail-open" makes agent_session_open fail.
  */
 #include <pthread.h>
@@ -68,6 +69,10 @@ static int handle_command(agent_session *s, const char *cmd, size_t len, gs_buff
     return 0;
   }
   if (strcmp(text, "bad") == 0) return -1;
+  if (strncmp(text, "env:", 4) == 0) {
+    const char *v = getenv(text + 4);
+    return reply_text(reply, v ? v : "(unset)");
+  }
   return 1; /* not a command */
 }
 

@@ -511,3 +511,20 @@ def test_exit_when_idle_after_last_session(agent_factory):
     assert agent.proc.wait(timeout=30) == 0
     for h in holders:
         h.stdout.close()
+
+
+def test_private_agent_never_loads_the_shim(tmp_path):
+    """The private agent must not find libgpushim (here: the client itself) as libcuda.so.1
+    through the program's LD_LIBRARY_PATH, nor inherit LD_PRELOAD."""
+    faces = tmp_path / "faces"
+    faces.mkdir()
+    os.symlink(CLIENT, faces / "libcuda.so.1")
+    keep = tmp_path / "keep"
+    keep.mkdir()
+    env = dict(CLEAN_ENV, GPUSHIM_AGENT=AGENT, TMPDIR=str(tmp_path),
+               LD_LIBRARY_PATH=f"{faces}:{keep}")
+    r = client(env, "env", "LD_LIBRARY_PATH")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == str(keep)
+    r = client(env, "env", "LD_PRELOAD")
+    assert r.returncode == 0 and r.stdout.strip() == "(unset)"

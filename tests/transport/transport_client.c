@@ -9,6 +9,7 @@
  *   transport_client sleep MS      one request the agent works on for MS ms
  *   transport_client bad           a message the session rejects: the link must drop
  *   transport_client text STRING   one message, its reply must be STRING reversed
+ *   transport_client env NAME      print the agent's value of environment variable NAME
  * Exit 0 on success, 3 on a link error (the error line on stderr), 4 on a wrong reply.
  */
 #include <stdio.h>
@@ -147,6 +148,9 @@ int main(int argc, char **argv) {
     rc = is_reversed((const uint8_t *)argv[2], &reply, len) ? 0 : 4;
     if (rc == 0) printf("ok\n");
     gs_buffer_free(&reply);
+  } else if (strcmp(what, "env") == 0 && argc == 3) {
+    snprintf(cmd, sizeof cmd, "env:%s", argv[2]);
+    rc = scenario_text(l, cmd, NULL);
   } else if (strcmp(what, "bad") == 0)
     rc = scenario_text(l, "bad", NULL);
   gs_link_close(l);

@@ -80,7 +80,13 @@ static inline float ftz32(float f) {
   return (fpclassify(f) == FP_SUBNORMAL) ? copysignf(0.0f, f) : f;
 }
 
-static int tbits(int t) { return ptx_type_bits(t); }
+static const uint8_t type_bits_table[T_COUNT] = {
+  [T_PRED] = 8, [T_B8] = 8, [T_B16] = 16, [T_B32] = 32, [T_B64] = 64, [T_B128] = 128,
+  [T_U8] = 8, [T_U16] = 16, [T_U32] = 32, [T_U64] = 64, [T_S8] = 8, [T_S16] = 16, [T_S32] = 32,
+  [T_S64] = 64, [T_F16] = 16, [T_F16X2] = 32, [T_BF16] = 16, [T_BF16X2] = 32, [T_F32] = 32,
+  [T_F64] = 64,
+};
+static inline int tbits(int t) { return type_bits_table[t]; }
 static bool is_signed(int t) { return t >= T_S8 && t <= T_S64; }
 static bool is_float(int t) { return t >= T_F16 && t <= T_F64; }
 
@@ -204,6 +210,25 @@ static void *mem_ptr(xctx *x, const ptx_insn *in, int space, uint64_t addr, size
   fault(x, in, lane, PTX_ERR_ILLEGAL_ADDRESS, "out-of-bounds %s %s of %zu bytes at 0x%llx", space_name(sp),
         write ? "store" : "load", size, (unsigned long long)addr);
   return NULL;
+}
+
+/* mem_ptr with the common cases first: aligned and inside shared memory, local memory or
+ * the global range hit last. Everything else (and every fault) goes through mem_ptr. */
+static inline void *fast_ptr(xctx *x, const ptx_insn *in, int space, uint64_t a, size_t size, int lane, bool write) {
+  if (!(a & (size - 1))) {
+    switch (space) {
+    case SP_SHARED:
+      if (a + size <= x->L->shared_size) return x->b->shared + a;
+      break;
+    case SP_LOCAL:
+      if (a + size <= x->w->local_stride) return x->w->local + (size_t)lane * x->w->local_stride + a;
+      break;
+    case SP_GLOBAL: case SP_CONST: case SP_GENERIC:
+      if (a >= x->w->cache_base && a + size <= x->w->cache_end) return (void *)(uintptr_t)a;
+      break;
+    }
+  }
+  return mem_ptr(x, in, space, a, size, lane, write);
 }
 
 /* Value of the symbol part of an address / OK_SYM operand. */
@@ -571,7 +596,7 @@ static run_result run_warp(xctx *x) {
       LANES(m, g |= (uint32_t)(p[l] & 1) << l);
       m = in->guard_neg ? (m & ~g) : g;
     }
-    icount += (uint64_t)__builtin_popcount(m);
+    icount += m == FULL ? 32 : (uint64_t)__builtin_popcount(m);
     run_result r = exec_insn(x, in, m);
     if (__builtin_expect(r != RUN_DONE, 0)) {
       w->icount += icount;

@@ -57,6 +57,8 @@ typedef struct {
   fsym *msyms;
   uint32_t nmsyms, capmsyms;
   char *pending[16];     /* identifiers owned by the parse in progress: freed on failure */
+  char *alias_from[32], *alias_to[32];   /* .alias a, b; (function aliases) */
+  int naliases;
 } parser;
 
 #define GROW(arr, n, cap)                                                   \
@@ -377,7 +379,7 @@ static const char *const ignored_mods[] = {
   "volatile", "relaxed", "acquire", "release", "acq_rel", "sc", "weak", "mmio", "sys", "gpu",
   "cta", "cluster", "ca", "cg", "cs", "lu", "cv", "wb", "wt", "nc", "uni", "aligned", "sync",
   "noftz", "L1", "L2", "to", "sp", "nan", "xorsign", "abs", "cc", "hint", "level", "async",
-  "proxy", "alias", "b", "noinc", NULL};
+  "proxy", "alias", "b", "noinc", "gl", NULL};
 
 static int find_mod(const modname *t, const char *s, size_t n) {
   for (; t->name; t++)
@@ -447,6 +449,8 @@ static int apply_mod(parser *P, ptx_insn *in, const char *s, size_t n, int *ntyp
     if (n == 3 && memcmp(s, "red", 3) == 0) { in->op = OP_BAR_RED; return 1; }
     if (n == 6 && memcmp(s, "arrive", 6) == 0) { in->op = OP_BAR_ARRIVE; return 1; }
     if (n == 4 && memcmp(s, "sync", 4) == 0) return 1;
+    /* bar.warp.sync: lanes of a warp run in pc order here, so it needs no action */
+    if (n == 4 && memcmp(s, "warp", 4) == 0) { in->op = OP_NOP; return 1; }
     break;
   case OP_BAR_RED:
     if ((v = find_mod(barred_mods, s, n)) >= 0) { in->sub = (uint8_t)v; return 1; }
@@ -768,7 +772,6 @@ static void parse_instruction(parser *P) {
     if (!apply_mod(P, in, m, mlen, &ntypes)) fatal(P, "unsupported instruction modifier '.%.*s' in '%.*s'", (int)mlen, m, (int)len, s);
     q = e;
   }
-  if (in->op == OP_BAR && in->sub != 0 && in->op != OP_BAR_RED) in->op = OP_BAR_RED;
   next(P);
   /* operands */
   int idx = 0;
@@ -1182,7 +1185,6 @@ static void parse_perf_directives(parser *P, ptx_func *f) {
              is_word(P, ".reqnctapercluster") || is_word(P, ".maxclusterrank") || is_word(P, ".blocksareclusters")) {
       next(P);
       while (tok(P)->kind == TK_INT || tok(P)->kind == TK_STRING || is_punct(P, ',')) next(P);
-      accept_punct(P, ';');
       continue;
     } else {
       return;
@@ -1255,6 +1257,12 @@ static void resolve_calls(parser *P) {
   for (uint32_t i = 0; i < P->ncfix; i++) {
     call_fixup *cf = &P->cfix[i];
     int idx = find_func_index(P, cf->name);
+    for (int a = 0; a < P->naliases; a++) {
+      if (strcmp(P->alias_from[a], cf->name) == 0) {
+        int t = find_func_index(P, P->alias_to[a]);
+        if (t >= 0 && (idx < 0 || P->mod->funcs[idx]->is_extern)) idx = t;
+      }
+    }
     if (idx < 0) {
       P->lx.tok.line = cf->line;
       P->lx.tok.len = 0;
@@ -1310,6 +1318,20 @@ static void parse_version_target(parser *P) {
   } while (accept_punct(P, ','));
 }
 
+/* .alias alias, target; : calls to `alias` go to `target` */
+static void parse_alias(parser *P) {
+  next(P);
+  if (P->naliases >= 32) fatal(P, "too many .alias directives");
+  char *from = take_ident(P);
+  expect_punct(P, ',');
+  char *to = take_ident(P);
+  expect_punct(P, ';');
+  keep(P, from);
+  keep(P, to);
+  P->alias_from[P->naliases] = from;
+  P->alias_to[P->naliases++] = to;
+}
+
 static void parse_module(parser *P) {
   while (tok(P)->kind != TK_EOF) {
     if (is_word(P, ".version") || is_word(P, ".target")) {
@@ -1339,7 +1361,10 @@ static void parse_module(parser *P) {
       accept_punct(P, ';');
       continue;
     }
-    if (is_word(P, ".alias")) fatal(P, "unsupported directive .alias");
+    if (is_word(P, ".alias")) {
+      parse_alias(P);
+      continue;
+    }
     int is_extern = 0;
     while (is_word(P, ".visible") || is_word(P, ".extern") || is_word(P, ".weak") || is_word(P, ".common")) {
       if (is_word(P, ".extern")) is_extern = 1;
@@ -1388,6 +1413,10 @@ static void free_parser(parser *P) {
   free(P->cfix);
   for (uint32_t i = 0; i < P->nmsyms; i++) free(P->msyms[i].name);
   free(P->msyms);
+  for (int i = 0; i < P->naliases; i++) {
+    free(P->alias_from[i]);
+    free(P->alias_to[i]);
+  }
 }
 
 __attribute__((visibility("default")))
@@ -1407,9 +1436,6 @@ ptx_module *ptx_module_parse(const char *text, size_t len, char *err, size_t err
   m->version = 0;
   m->target = 0;
   if (setjmp(P->fail)) {
-    if (P->fn && !find_func(P, P->fn->name)) {
-      /* fn is the on-stack header being parsed: nothing to free beyond symbols */
-    }
     free_parser(P);
     free(P);
     ptx_module_free(m);

@@ -1,0 +1,498 @@
+#!/usr/bin/env python3
+"""HTTPS contract fakes of the Vast.ai (REST v0), RunPod (REST v2) and Lambda Cloud (v1)
+APIs for the provisioner tests, following the documented shapes in
+/work/shared/brief/providers.md. One process serves one provider:
+
+    fake_cloud.py PROVIDER CERT KEY PORTFILE WORKDIR
+
+It keeps instances, "boots" them by running the bootstrap the client sent (Vast onstart,
+RunPod args, Lambda user_data) with the instance's env and `gpushim-agent` on PATH (a
+wrapper around the stand-in agent), maps the agent port to a free loopback port, and bills
+by the provider's rules. Test control (no auth) under /_control:
+    POST /_control {"faults": [{"method","path","status"|"hang"|"error_after_success",
+                    "count"}], "boot_delay": s, "min_bid": $, "capacity": bool}
+    GET  /_control/state -> {"instances": [{id, name, status, running, billed_seconds,
+                                            cost}], "requests": [[method, path], ...]}
+"""
+import http.server
+import json
+import os
+import pathlib
+import re
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from urllib.parse import urlparse
+
+HERE = pathlib.Path(__file__).resolve().parent
+API_KEY = "test-key-123"
+LOCK = threading.RLock()
+
+
+class Instance:
+    def __init__(self, iid, name, gpu, price, env, script, granularity):
+        self.id, self.name, self.gpu, self.price = iid, name, gpu, price
+        self.env, self.script, self.granularity = env, script, granularity
+        self.state = "creating"          # creating, running, stopped, terminated
+        self.port = free_port()
+        self.periods = []                # [start, end|None] while billed
+        self.booted_at = None
+        self.agent_pids = []
+        self.dir = None
+
+    def billed_seconds(self):
+        total = 0.0
+        for start, end in self.periods:
+            total += (end or time.time()) - start
+        unit = 60 if self.granularity == "minute" else 1
+        return -(-total // unit) * unit if total > 0 else 0
+
+    def cost(self):
+        return self.billed_seconds() * self.price / 3600.0
+
+    def running_agent(self):
+        return any(alive(p) for p in self.agent_pids)
+
+
+def alive(pid):
+    try:
+        os.kill(pid, 0)
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+class Cloud:
+    def __init__(self, provider, workdir):
+        self.provider = provider
+        self.workdir = pathlib.Path(workdir)
+        self.instances = {}
+        self.faults = []
+        self.boot_delay = 0.0
+        self.min_bid = 0.0
+        self.capacity = True
+        self.requests = []
+        self.bin = self.workdir / "bin"
+        self.bin.mkdir(parents=True, exist_ok=True)
+        wrapper = self.bin / "gpushim-agent"
+        agent = os.environ.get("FAKE_CLOUD_AGENT") or "%s %s" % (sys.executable,
+                                                                HERE / "fake_agent.py")
+        wrapper.write_text("#!/bin/sh\nexec %s \"$@\"\n" % agent)
+        wrapper.chmod(0o755)
+
+    # -- instance lifecycle --------------------------------------------------------------
+    def boot(self, inst):
+        """Starts billing now and runs the bootstrap after the boot delay."""
+        inst.state = "booting"
+        inst.periods.append([time.time(), None])
+        inst.dir = self.workdir / ("inst-" + inst.id)
+        inst.dir.mkdir(exist_ok=True)
+        delay = self.boot_delay
+
+        def run():
+            time.sleep(delay)
+            with LOCK:
+                if inst.state != "booting":
+                    return
+                env = {"PATH": "%s:%s" % (self.bin, os.environ.get("PATH", "")),
+                       "HOME": str(inst.dir), "FAKE_AGENT_RECORD": str(inst.dir / "agents.txt")}
+                if self.provider != "lambda":
+                    # Vast and RunPod map the container's agent port to a random public
+                    # port; on loopback the agent listens on that port itself.
+                    env["GPUSHIM_AGENT_PORT"] = str(inst.port)
+                env.update(inst.env)
+                subprocess.run(["sh", "-c", inst.script], env=env, cwd=str(inst.dir),
+                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, timeout=30, start_new_session=True)
+                rec = inst.dir / "agents.txt"
+                for _ in range(200):
+                    if rec.exists() and rec.read_text().strip():
+                        break
+                    time.sleep(0.02)
+                if rec.exists():
+                    inst.agent_pids = [int(l.split()[0]) for l in rec.read_text().splitlines()]
+                inst.state = "running"
+                inst.booted_at = time.time()
+
+        threading.Thread(target=run, daemon=True).start()
+
+    def halt(self, inst, new_state):
+        for pid in inst.agent_pids:
+            if alive(pid):
+                os.kill(pid, signal.SIGTERM)
+        for pid in inst.agent_pids:
+            for _ in range(100):
+                if not alive(pid):
+                    break
+                time.sleep(0.02)
+        if inst.periods and inst.periods[-1][1] is None:
+            inst.periods[-1][1] = time.time()
+        inst.state = new_state
+
+    def agent_ready(self, inst):
+        return inst.state == "running" and inst.running_agent()
+
+    def create(self, name, gpu, price, env, script, granularity):
+        iid = str(1000 + len(self.instances)) if self.provider == "vast" else uuid.uuid4().hex[:12]
+        inst = Instance(iid, name, gpu, price, env, script, granularity)
+        self.instances[iid] = inst
+        return inst
+
+    def state(self):
+        return {"instances": [{"id": i.id, "name": i.name, "status": i.state,
+                               "running": i.state in ("booting", "running"),
+                               "billed_seconds": i.billed_seconds(), "cost": i.cost(),
+                               "periods": i.periods, "env_keys": sorted(i.env)}
+                              for i in self.instances.values()],
+                "requests": self.requests}
+
+    def shutdown(self):
+        for inst in self.instances.values():
+            if inst.state in ("booting", "running"):
+                self.halt(inst, inst.state)
+
+
+CLOUD = None
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def send_json(self, status, obj, content_type="application/json"):
+        body = b"" if obj is None else json.dumps(obj).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def body(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(n) if n else b""
+        return json.loads(raw) if raw else {}
+
+    def handle_any(self, method):
+        url = urlparse(self.path)
+        path = url.path
+        if path.startswith("/_control"):
+            return self.control(method, path)
+        with LOCK:
+            CLOUD.requests.append([method, path])
+        auth = self.headers.get("Authorization", "")
+        if auth != "Bearer " + API_KEY:
+            return self.error(401, "unauthorized", "invalid API key")
+        fault = self.take_fault(method, path)
+        if fault and "status" in fault:
+            return self.error(fault["status"], "injected", "injected failure")
+        body = self.body() if method in ("POST", "PUT") else {}
+        with LOCK:
+            status, answer = ROUTES[CLOUD.provider](method, path, url.query, body)
+        if fault and fault.get("hang"):
+            time.sleep(fault["hang"])       # the work is done, the answer never arrives
+            return
+        if fault and fault.get("error_after_success"):
+            return self.error(500, "internal", "internal server error")
+        self.send_json(status, answer)
+
+    def take_fault(self, method, path):
+        with LOCK:
+            for f in CLOUD.faults:
+                if f.get("method", method) == method and re.search(f["path"], path) and \
+                        f.get("count", 1) > 0:
+                    f["count"] = f.get("count", 1) - 1
+                    return f
+        return None
+
+    def error(self, status, code, message):
+        p = CLOUD.provider
+        if p == "vast":
+            obj = {"success": False, "error": code, "msg": message}
+        elif p == "runpod":
+            obj = {"title": code, "status": status, "detail": message, "errors": []}
+        else:
+            obj = {"error": {"code": "global/" + code, "message": message,
+                             "suggestion": "try again"}}
+        self.send_json(status, obj, "application/problem+json" if p == "runpod"
+                       else "application/json")
+
+    def control(self, method, path):
+        with LOCK:
+            if method == "GET":
+                return self.send_json(200, CLOUD.state())
+            cfg = self.body()
+            CLOUD.faults.extend(cfg.get("faults", []))
+            CLOUD.boot_delay = cfg.get("boot_delay", CLOUD.boot_delay)
+            CLOUD.min_bid = cfg.get("min_bid", CLOUD.min_bid)
+            CLOUD.capacity = cfg.get("capacity", CLOUD.capacity)
+            return self.send_json(200, {"ok": True})
+
+    def do_GET(self):
+        self.handle_any("GET")
+
+    def do_POST(self):
+        self.handle_any("POST")
+
+    def do_PUT(self):
+        self.handle_any("PUT")
+
+    def do_DELETE(self):
+        self.handle_any("DELETE")
+
+
+# -- Vast.ai ---------------------------------------------------------------------------
+VAST_OFFERS = [
+    {"id": 501, "gpu_name": "RTX 4090", "num_gpus": 1, "dph_total": 0.40, "min_bid": 0.20,
+     "geolocation": "Sweden", "reliability2": 0.99},
+    {"id": 502, "gpu_name": "RTX 3090", "num_gpus": 1, "dph_total": 0.22, "min_bid": 0.10,
+     "geolocation": "Canada", "reliability2": 0.98},
+    {"id": 503, "gpu_name": "A100 SXM4", "num_gpus": 1, "dph_total": 1.10, "min_bid": 0.60,
+     "geolocation": "US", "reliability2": 0.99},
+]
+
+
+def vast_match(offer, q):
+    for field, cond in q.items():
+        if field in ("order", "type", "limit") or field not in offer:
+            continue
+        for op, val in cond.items():
+            v = offer[field]
+            ok = {"eq": v == val, "neq": v != val, "gt": v > val, "gte": v >= val,
+                  "lt": v < val, "lte": v <= val}.get(op, True)
+            if not ok:
+                return False
+    return True
+
+
+def vast_instance_json(i):
+    actual = {"creating": "loading", "booting": "loading", "running": "running",
+              "stopped": "stopped"}.get(i.state, "offline")
+    o = {"id": int(i.id), "label": i.name, "gpu_name": i.gpu, "dph_total": i.price,
+         "actual_status": actual, "intended_status": "stopped" if i.state == "stopped"
+         else "running", "status_msg": "", "public_ipaddr": "127.0.0.1", "ports": {}}
+    if i.state == "running":
+        o["ports"] = {"8000/tcp": [{"HostIp": "0.0.0.0", "HostPort": str(i.port)}]}
+    return o
+
+
+def vast(method, path, query, body):
+    if method == "POST" and path == "/bundles/":
+        offers = sorted((o for o in VAST_OFFERS if vast_match(o, body)),
+                        key=lambda o: o["dph_total"])
+        return 200, {"offers": offers}
+    m = re.fullmatch(r"/asks/(\d+)/", path)
+    if method == "PUT" and m:
+        offer = [o for o in VAST_OFFERS if o["id"] == int(m.group(1))]
+        if not offer or not CLOUD.capacity:
+            return 400, {"success": False, "error": "no_such_ask", "msg": "offer unavailable"}
+        offer = offer[0]
+        env = {k: v for k, v in body.get("env", {}).items() if not k.startswith("-")}
+        bid = body.get("price")
+        inst = CLOUD.create(body.get("label", ""), offer["gpu_name"],
+                            bid if bid else offer["dph_total"], env, body.get("onstart", ""),
+                            "second")
+        if bid is not None and bid < max(offer["min_bid"], CLOUD.min_bid):
+            inst.state = "stopped"          # outbid: created, but stopped
+            return 200, {"success": False, "error": "bid_too_low",
+                         "msg": "your bid is below the minimum", "new_contract": int(inst.id)}
+        CLOUD.boot(inst)
+        return 200, {"success": True, "new_contract": int(inst.id)}
+    if method == "GET" and path == "/instances":
+        return 200, {"instances": [vast_instance_json(i) for i in CLOUD.instances.values()
+                                   if i.state != "terminated"]}
+    m = re.fullmatch(r"/instances/(\d+)/", path)
+    inst = CLOUD.instances.get(m.group(1)) if m else None
+    if m and (not inst or inst.state == "terminated"):
+        return 404, {"success": False, "error": "no_such_instance", "msg": "no such instance"}
+    if method == "GET" and inst:
+        return 200, {"instances": vast_instance_json(inst)}
+    if method == "PUT" and inst:
+        want = body.get("state")
+        if want == "stopped" and inst.state in ("booting", "running"):
+            CLOUD.halt(inst, "stopped")
+        elif want == "running" and inst.state == "stopped":
+            CLOUD.boot(inst)
+        return 200, {"success": True}
+    if method == "DELETE" and inst:
+        CLOUD.halt(inst, "terminated")
+        return 200, {"success": True}
+    return 404, {"success": False, "error": "not_found", "msg": path}
+
+
+# -- RunPod v2 -------------------------------------------------------------------------
+RUNPOD_GPUS = [
+    {"id": "NVIDIA GeForce RTX 4090", "displayName": "RTX 4090", "memoryInGb": 24,
+     "securePrice": 0.69, "communityPrice": 0.34},
+    {"id": "NVIDIA A40", "displayName": "A40", "memoryInGb": 48, "securePrice": 0.40,
+     "communityPrice": 0.35},
+]
+
+
+def runpod_pod_json(i):
+    status = {"creating": "PROVISIONING", "booting": "STARTING", "running": "RUNNING",
+              "stopped": "EXITED", "terminated": "TERMINATED"}[i.state]
+    o = {"id": i.id, "name": i.name, "status": status, "costPerHr": i.price,
+         "gpu": {"id": i.gpu, "count": 1}, "runtime": None}
+    if i.state == "running":
+        o["runtime"] = {"ports": [{"private": 8000, "public": i.port, "ip": "127.0.0.1",
+                                   "type": "tcp"}]}
+    return o
+
+
+def runpod(method, path, query, body):
+    if method == "GET" and path == "/catalog/gpus":
+        return 200, RUNPOD_GPUS
+    if method == "POST" and path == "/pods":
+        gpu = [g for g in RUNPOD_GPUS if g["id"] == body.get("gpu", {}).get("id")]
+        if not gpu or not CLOUD.capacity:
+            return 400, {"title": "Bad Request", "status": 400,
+                         "detail": "There are no instances currently available", "errors": []}
+        price = gpu[0]["communityPrice" if body.get("cloud") == "COMMUNITY" else "securePrice"]
+        args = body.get("args") or []
+        script = args[2] if len(args) == 3 and args[:2] == ["sh", "-c"] else ""
+        inst = CLOUD.create(body.get("name", ""), gpu[0]["id"], price, body.get("env", {}),
+                            script, "second")
+        CLOUD.boot(inst)
+        return 201, runpod_pod_json(inst)
+    if method == "GET" and path == "/pods":
+        return 200, [runpod_pod_json(i) for i in CLOUD.instances.values()
+                     if i.state != "terminated"]
+    m = re.fullmatch(r"/pods/([0-9a-f]+)(/action)?", path)
+    inst = CLOUD.instances.get(m.group(1)) if m else None
+    if m and (not inst or inst.state == "terminated"):
+        return 404, {"title": "Not Found", "status": 404, "detail": "pod not found",
+                     "errors": []}
+    if method == "GET" and inst and not m.group(2):
+        return 200, runpod_pod_json(inst)
+    if method == "POST" and inst and m.group(2):
+        action = body.get("action")
+        if action == "stop" and inst.state in ("booting", "running"):
+            CLOUD.halt(inst, "stopped")
+        elif action == "start" and inst.state == "stopped":
+            CLOUD.boot(inst)
+        elif action == "terminate":
+            CLOUD.halt(inst, "terminated")
+        else:
+            return 409, {"title": "Conflict", "status": 409,
+                         "detail": "action %s is invalid for status %s" % (action, inst.state),
+                         "errors": []}
+        return 200, runpod_pod_json(inst)
+    if method == "DELETE" and inst:
+        CLOUD.halt(inst, "terminated")
+        return 204, None
+    return 404, {"title": "Not Found", "status": 404, "detail": path, "errors": []}
+
+
+# -- Lambda ----------------------------------------------------------------------------
+LAMBDA_TYPES = {
+    "gpu_1x_a10": {"instance_type": {"name": "gpu_1x_a10", "description": "1x A10 (24 GB PCIe)",
+                                     "gpu_description": "A10 (24 GB PCIe)",
+                                     "price_cents_per_hour": 75, "specs": {"gpus": 1}},
+                   "regions_with_capacity_available": [{"name": "us-east-1",
+                                                        "description": "Virginia"}]},
+    "gpu_1x_h100_pcie": {"instance_type": {"name": "gpu_1x_h100_pcie",
+                                           "description": "1x H100 (80 GB PCIe)",
+                                           "gpu_description": "H100 (80 GB PCIe)",
+                                           "price_cents_per_hour": 249, "specs": {"gpus": 1}},
+                         "regions_with_capacity_available": []},
+}
+
+
+def lambda_instance_json(i):
+    status = {"creating": "booting", "booting": "booting", "running": "active",
+              "terminated": "terminated"}.get(i.state, "unhealthy")
+    return {"id": i.id, "name": i.name, "status": status,
+            "ip": "127.0.0.1" if i.state == "running" else None,
+            "instance_type": {"name": i.gpu, "price_cents_per_hour": int(i.price * 100)},
+            "region": {"name": "us-east-1"}}
+
+
+def lambda_(method, path, query, body):
+    if method == "GET" and path == "/instance-types":
+        return 200, {"data": LAMBDA_TYPES}
+    if method == "POST" and path == "/instance-operations/launch":
+        t = LAMBDA_TYPES.get(body.get("instance_type_name"))
+        if not t or not CLOUD.capacity or not t["regions_with_capacity_available"]:
+            return 400, {"error": {"code": "instance-operations/launch/insufficient-capacity",
+                                   "message": "Not enough capacity to fulfill launch request.",
+                                   "suggestion": "Choose an instance type with more availability"}}
+        if not body.get("ssh_key_names"):
+            return 400, {"error": {"code": "global/invalid-parameters",
+                                   "message": "ssh_key_names is required"}}
+        # user_data runs as root at first boot; it sets GPUSHIM_SECRET itself.
+        inst = CLOUD.create(body.get("name", ""), body["instance_type_name"],
+                            t["instance_type"]["price_cents_per_hour"] / 100.0, {},
+                            body.get("user_data", ""), "minute")
+        # The stand-in agent listens where the fake maps the fixed agent port.
+        CLOUD.boot(inst)
+        return 200, {"data": {"instance_ids": [inst.id]}}
+    if method == "GET" and path == "/instances":
+        return 200, {"data": [lambda_instance_json(i) for i in CLOUD.instances.values()
+                              if i.state != "terminated"]}
+    m = re.fullmatch(r"/instances/([0-9a-f]+)", path)
+    if method == "GET" and m:
+        inst = CLOUD.instances.get(m.group(1))
+        if not inst or inst.state == "terminated":
+            return 404, {"error": {"code": "global/object-does-not-exist",
+                                   "message": "Specified instance does not exist."}}
+        return 200, {"data": lambda_instance_json(inst)}
+    if method == "POST" and path == "/instance-operations/terminate":
+        done = []
+        for iid in body.get("instance_ids", []):
+            inst = CLOUD.instances.get(iid)
+            if not inst or inst.state == "terminated":
+                return 404, {"error": {"code": "global/object-does-not-exist",
+                                       "message": "Specified instance does not exist."}}
+            CLOUD.halt(inst, "terminated")
+            done.append(lambda_instance_json(inst))
+        return 200, {"data": {"terminated_instances": done}}
+    return 404, {"error": {"code": "global/not-found", "message": path}}
+
+
+ROUTES = {"vast": vast, "runpod": runpod, "lambda": lambda_}
+
+
+class Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+
+def main():
+    global CLOUD
+    provider, cert, key, portfile, workdir = sys.argv[1:6]
+    CLOUD = Cloud(provider, workdir)
+    srv = Server(("127.0.0.1", 0), Handler)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+
+    def stop(*_):
+        with LOCK:
+            CLOUD.shutdown()
+        os._exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    tmp = portfile + ".tmp"
+    with open(tmp, "w") as f:
+        f.write(str(srv.server_address[1]))
+    os.rename(tmp, portfile)
+    srv.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
