@@ -19,8 +19,8 @@ static const char *const faces_candidates[] = {
 };
 
 static int has_faces(const char *dir) {
-  char path[PATH_MAX];
-  snprintf(path, sizeof path, "%s/libcudart.so.13", dir);
+  char path[PATH_MAX + 32];
+  if ((size_t)snprintf(path, sizeof path, "%s/libcudart.so.13", dir) >= sizeof path) return 0;
   return access(path, R_OK) == 0;
 }
 
@@ -38,9 +38,13 @@ int gpushim_faces_dir(char *out, size_t len) {
   if (!slash) return -1;
   *slash = '\0';
   for (size_t i = 0; i < sizeof faces_candidates / sizeof faces_candidates[0]; i++) {
-    char candidate[PATH_MAX];
-    snprintf(candidate, sizeof candidate, "%s/%s", exe, faces_candidates[i]);
-    if (has_faces(candidate) && realpath(candidate, out)) return 0;
+    char candidate[PATH_MAX + 32], resolved[PATH_MAX];
+    if ((size_t)snprintf(candidate, sizeof candidate, "%s/%s", exe, faces_candidates[i]) >= sizeof candidate)
+      continue;
+    if (has_faces(candidate) && realpath(candidate, resolved) && strlen(resolved) < len) {
+      strcpy(out, resolved);
+      return 0;
+    }
   }
   return -1;
 }

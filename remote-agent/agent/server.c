@@ -226,9 +226,9 @@ static void refresh_counters(slot *sl, agent_session *s) {
 static void serve_session(slot *sl, agent_session *s) {
   gs_buffer req = {0}, reply = {0};
   uint32_t word;
+  gs_conn_set_timeout(sl->conn, srv.opt->read_timeout_ms); /* bounds started reads/writes */
   for (;;) {
     if (wait_for_request(sl) <= 0) break;
-    gs_conn_set_timeout(sl->conn, srv.opt->read_timeout_ms);
     if (read_request(sl, &req, &word) < 0) break;
     set_busy(sl, 1);
     reply.len = 0;

@@ -105,7 +105,6 @@ CUresult cpudev_mem_alloc(CUcontext ctx, size_t size, cpudev_mem_kind kind, unsi
                           uintptr_t *out);
 CUresult cpudev_mem_release(uintptr_t base);                 /* frees or unregisters */
 int cpudev_mem_find(uintptr_t p, cpudev_alloc *out);         /* lock taken inside */
-int cpudev_mem_range_ok(uintptr_t p, size_t n);              /* whole range in one allocation */
 void cpudev_mem_release_ctx(CUcontext ctx);                  /* frees all of a context's memory */
 ptx_range *cpudev_mem_snapshot(size_t *count);               /* malloc'd sorted copy */
 

@@ -476,3 +476,20 @@ CPUDEV_API CUresult cuDevicePrimaryCtxGetState(CUdevice dev, unsigned int *flags
   cpudev_unlock();
   return CUDA_SUCCESS;
 }
+
+/* ---- peers: one device per process view, no peer access ---- */
+
+CPUDEV_API CUresult cuCtxEnablePeerAccess(CUcontext peerContext, unsigned int Flags) {
+  (void)peerContext;
+  if (Flags != 0) return CUDA_ERROR_INVALID_VALUE;
+  CUcontext c;
+  CUresult r = cpudev_current_ctx(&c);
+  return r ? r : CUDA_ERROR_PEER_ACCESS_UNSUPPORTED;
+}
+
+CPUDEV_API CUresult cuCtxDisablePeerAccess(CUcontext peerContext) {
+  (void)peerContext;
+  CUcontext c;
+  CUresult r = cpudev_current_ctx(&c);
+  return r ? r : CUDA_ERROR_PEER_ACCESS_NOT_ENABLED;
+}

@@ -158,12 +158,6 @@ int cpudev_mem_find(uintptr_t p, cpudev_alloc *out) {
   return i >= 0;
 }
 
-int cpudev_mem_range_ok(uintptr_t p, size_t n) {
-  cpudev_alloc a;
-  if (!cpudev_mem_find(p, &a)) return 0;
-  return n <= a.size - (p - a.base);
-}
-
 ptx_range *cpudev_mem_snapshot(size_t *count) {
   cpudev_lock();
   ptx_range *r = malloc((g_nallocs ? g_nallocs : 1) * sizeof *r);
@@ -407,4 +401,41 @@ CPUDEV_API CUresult cuPointerGetAttributes(unsigned int numAttributes, CUpointer
 CPUDEV_API CUresult cuPointerSetAttribute(const void *value, CUpointer_attribute attribute, CUdeviceptr ptr) {
   if (!value || attribute != CU_POINTER_ATTRIBUTE_SYNC_MEMOPS) return CUDA_ERROR_INVALID_VALUE;
   return cpudev_mem_find((uintptr_t)ptr, NULL) ? CUDA_SUCCESS : CUDA_ERROR_INVALID_VALUE;
+}
+
+/* ---- managed-memory hints: one memory here, so they only validate ---- */
+
+static void no_op(cpudev_op *op) { (void)op; }
+
+/* The range must lie in one managed allocation. */
+static CUresult check_managed(CUdeviceptr p, size_t count) {
+  cpudev_alloc a;
+  if (!count || !cpudev_mem_find((uintptr_t)p, &a) || a.kind != CPUDEV_MEM_MANAGED) return CUDA_ERROR_INVALID_VALUE;
+  return count <= a.size - ((uintptr_t)p - a.base) ? CUDA_SUCCESS : CUDA_ERROR_INVALID_VALUE;
+}
+
+static CUresult prefetch(CUdeviceptr devPtr, size_t count, unsigned flags, CUstream h, int ptds) {
+  if (flags != 0) return CUDA_ERROR_INVALID_VALUE;
+  CUresult r = check_managed(devPtr, count);
+  return r ? r : cpudev_submit(h, ptds, 0, no_op, NULL, NULL);   /* ordered like a copy */
+}
+
+CPUDEV_API CUresult cuMemPrefetchAsync_v2(CUdeviceptr devPtr, size_t count, CUmemLocation location, unsigned int flags,
+                                          CUstream hStream) {
+  (void)location;
+  return prefetch(devPtr, count, flags, hStream, 0);
+}
+
+CPUDEV_API CUresult cuMemPrefetchAsync_v2_ptsz(CUdeviceptr devPtr, size_t count, CUmemLocation location,
+                                               unsigned int flags, CUstream hStream) {
+  (void)location;
+  return prefetch(devPtr, count, flags, hStream, 1);
+}
+
+CPUDEV_API CUresult cuMemAdvise_v2(CUdeviceptr devPtr, size_t count, CUmem_advise advice, CUmemLocation location) {
+  (void)advice;
+  (void)location;
+  CUcontext ctx;
+  CUresult r = cpudev_current_ctx(&ctx);
+  return r ? r : check_managed(devPtr, count);
 }

@@ -194,6 +194,10 @@ static const proc_entry proc_table[] = {
   {"cuLinkDestroy", 0, (void *)cuLinkDestroy, NULL},
   {"cuStreamIsCapturing", 0, (void *)cuStreamIsCapturing, (void *)cuStreamIsCapturing_ptsz},
   {"cuThreadExchangeStreamCaptureMode", 0, (void *)cuThreadExchangeStreamCaptureMode, NULL},
+  {"cuMemPrefetchAsync", 12020, (void *)cuMemPrefetchAsync_v2, (void *)cuMemPrefetchAsync_v2_ptsz},
+  {"cuMemAdvise", 12020, (void *)cuMemAdvise_v2, NULL},
+  {"cuCtxEnablePeerAccess", 0, (void *)cuCtxEnablePeerAccess, NULL},
+  {"cuCtxDisablePeerAccess", 0, (void *)cuCtxDisablePeerAccess, NULL},
 };
 
 CPUDEV_API CUresult cuGetProcAddress_v2(const char *symbol, void **pfn, int cudaVersion, cuuint64_t flags,

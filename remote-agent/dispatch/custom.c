@@ -12,12 +12,13 @@
 CUresult gs_agent_gs_set_ctx(agent_session *s, gs_set_ctx_args *a, void *r) {
   (void)r;
   void *real = NULL;
-  if (a->ctx != 0) {
-    CUresult e = gs_handle_get(s, GS_H_CTX, a->ctx, &real);
-    if (e) return e;
-  }
+  CUresult e = CUDA_SUCCESS;
+  /* an unknown context leaves none current: the calls after it fail instead of running in the
+   * previous one */
+  if (a->ctx != 0 && (e = gs_handle_get(s, GS_H_CTX, a->ctx, &real))) real = NULL;
   s->cur = real;
-  return s->drv->cuCtxSetCurrent(s->cur);
+  s->drv->cuCtxSetCurrent(s->cur);
+  return e;
 }
 
 CUresult gs_agent_cuDeviceGet(agent_session *s, cuDeviceGet_args *a, cuDeviceGet_res *r) {

@@ -16,6 +16,9 @@ enum { LINK_CLOSED, LINK_OPEN, LINK_FAILED, LINK_LOST };
 #define FLUSH_CALLS 16384
 #define MAX_UNREAD 2
 #define UNREAD_REPLY_BYTES ((size_t)256 << 10)
+/* A message whose reply may pass this is sent and its reply read before more is queued: the
+ * transport carries at most GS_LINK_MAX_MESSAGE bytes per message. */
+#define MAX_REPLY_BYTES ((size_t)64 << 20)
 
 typedef struct {
   gs_pending *pend;
@@ -90,6 +93,9 @@ void gs_end(void) {
   pthread_mutex_unlock(&G.lock);
 }
 
+static int send_queue(int wait);
+static CUresult drain(void);
+
 /* ---- encoding ---------------------------------------------------------------------------- */
 
 static int encode_into_queue(uint32_t proc, xdrproc_t xargs, void *args) {
@@ -147,10 +153,14 @@ CUresult gs_enqueue(uint32_t proc, xdrproc_t xargs, void *args, const gs_pending
   gs_pending q = *p;
   q.proc = proc;
   CUresult e = enqueue_one(proc, xargs, args, &q);
-  if (e == CUDA_SUCCESS && !p->status_out &&
-      (G.queue.len >= FLUSH_BYTES || G.nqueued >= FLUSH_CALLS))
-    e = gs_flush(G.reply_bytes > UNREAD_REPLY_BYTES);
-  return e;
+  if (e != CUDA_SUCCESS || p->status_out) return e;
+  if (G.reply_bytes >= MAX_REPLY_BYTES) return send_queue(1) ? CUDA_ERROR_LAUNCH_FAILED : drain();
+  if (G.queue.len >= FLUSH_BYTES || G.nqueued >= FLUSH_CALLS) {
+    int wait = G.reply_bytes > UNREAD_REPLY_BYTES;
+    if (send_queue(wait) < 0) return CUDA_ERROR_LAUNCH_FAILED;
+    if (wait) return drain();
+  }
+  return CUDA_SUCCESS;
 }
 
 /* ---- replies ----------------------------------------------------------------------------- */
@@ -227,31 +237,43 @@ static CUresult read_oldest(void) {
   return e;
 }
 
-CUresult gs_flush(int wait) {
-  if (G.state != LINK_OPEN) return CUDA_ERROR_LAUNCH_FAILED;
-  if (G.nqueued > 0) {
-    while (G.nsent >= MAX_UNREAD) {
-      CUresult e = read_oldest();
-      if (e) return e;
-    }
-    uint32_t xid = ++G.xid;
-    gs_rpc_write_call(G.queue.data, xid, GS_PROC_BATCH);
-    gs_put32(G.queue.data + GS_RPC_CALL_HEADER, G.nqueued);
-    if (gs_link_send(G.link, G.queue.data, G.queue.len, wait) < 0)
-      return link_lost("lost the link to the gpushim agent while sending");
-    G.sent[G.nsent++] = (sent_msg){G.pend, G.npend, xid};
-    G.pend = NULL;
-    G.npend = G.cappend = 0;
-    G.queue.len = 0;
-    G.nqueued = 0;
-    G.reply_bytes = 0;
+/* Sends the queue as one message (nothing to send: nothing done). 0, or -1 with the link lost. */
+static int send_queue(int wait) {
+  if (G.state != LINK_OPEN) return -1;
+  if (G.nqueued == 0) return 0;
+  while (G.nsent >= MAX_UNREAD)
+    if (read_oldest() != CUDA_SUCCESS) return -1;
+  uint32_t xid = ++G.xid;
+  gs_rpc_write_call(G.queue.data, xid, GS_PROC_BATCH);
+  gs_put32(G.queue.data + GS_RPC_CALL_HEADER, G.nqueued);
+  if (gs_link_send(G.link, G.queue.data, G.queue.len, wait) < 0) {
+    link_lost("lost the link to the gpushim agent while sending");
+    return -1;
   }
-  if (!wait) return CUDA_SUCCESS;
+  G.sent[G.nsent++] = (sent_msg){G.pend, G.npend, xid};
+  G.pend = NULL;
+  G.npend = G.cappend = 0;
+  G.queue.len = 0;
+  G.nqueued = 0;
+  G.reply_bytes = 0;
+  return 0;
+}
+
+/* Reads every reply outstanding; errors of queued calls stay deferred. */
+static CUresult drain(void) {
   while (G.nsent > 0) {
     CUresult e = read_oldest();
     if (e) return e;
   }
-  CUresult e = G.deferred;
+  return CUDA_SUCCESS;
+}
+
+CUresult gs_flush(int wait) {
+  if (send_queue(wait) < 0) return CUDA_ERROR_LAUNCH_FAILED;
+  if (!wait) return CUDA_SUCCESS;
+  CUresult e = drain();
+  if (e) return e;
+  e = G.deferred;
   G.deferred = CUDA_SUCCESS;
   return e;
 }

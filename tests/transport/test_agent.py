@@ -19,6 +19,7 @@ import pytest
 
 AGENT = os.environ.get("GS_AGENT", "gpushim-agent-echo")
 CLIENT = os.environ.get("GS_CLIENT", "transport_client")
+RAW_CLIENT = os.environ.get("GS_RAW_CLIENT", "raw_client")
 MAGIC = 0x4753484D
 CLEAN_ENV = {k: v for k, v in os.environ.items() if not k.startswith("GPUSHIM_")}
 
@@ -528,3 +529,15 @@ def test_private_agent_never_loads_the_shim(tmp_path):
     assert r.stdout.strip() == str(keep)
     r = client(env, "env", "LD_PRELOAD")
     assert r.returncode == 0 and r.stdout.strip() == "(unset)"
+
+
+@pytest.mark.parametrize("attack", ["oversized", "badword", "garbage", "truncated", "stall",
+                                    "bad"])
+def test_hostile_records_inside_tls(agent_factory, attack):
+    agent = agent_factory("--tls", "on", "--read-timeout", "1", "--max-message", "1048576")
+    r = subprocess.run([RAW_CLIENT, attack], capture_output=True, text=True, timeout=60,
+                       env=agent.env(GPUSHIM_TLS="on"))
+    assert r.returncode == 0 and r.stdout.strip() == "closed", (r.stdout, r.stderr)
+    assert agent.proc.poll() is None
+    assert good_client_works(agent)
+    assert wait_for(lambda: agent.stats()["sessions"] == 0)
