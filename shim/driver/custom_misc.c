@@ -16,6 +16,17 @@ GS_EXPORT CUresult CUDAAPI cuGetErrorString(CUresult error, const char **pStr) {
   return *pStr ? CUDA_SUCCESS : CUDA_ERROR_INVALID_VALUE;
 }
 
+/* The agent's driver version; with no agent, the version we were built for, as a driver
+ * without a device still answers. */
+GS_EXPORT CUresult CUDAAPI cuDriverGetVersion(int *driverVersion) {
+  if (!driverVersion) return CUDA_ERROR_INVALID_VALUE;
+  cuDriverGetVersion_res r = {0};
+  CUresult e = gs_call(GS_cuDriverGetVersion, GS_F_SYNC | GS_F_CACHE, 0, 0,
+                       (xdrproc_t)xdr_cuDriverGetVersion_res, &r);
+  *driverVersion = e == CUDA_SUCCESS ? r.driverVersion : CUDA_VERSION;
+  return CUDA_SUCCESS;
+}
+
 /* A host function runs on the client, after all work queued before it on the stream: we wait
  * for the stream, then call it (on the calling thread, which returns once it ran). */
 GS_EXPORT CUresult CUDAAPI cuLaunchHostFunc(CUstream hStream, CUhostFn fn, void *userData) {

@@ -238,7 +238,7 @@ int gs_private_agent_start(int timeout_ms, gs_endpoint *ep, gs_secret *secret, c
   argv[a++] = "--idle-shutdown";
   argv[a++] = timeout_text; /* exits if we never connect */
   argv[a++] = "--tls";
-  argv[a++] = "off";        /* loopback only: the listen address is 127.0.0.1 */
+  argv[a++] = "auto";       /* loopback peers only: TLS exactly when GPUSHIM_TLS=on asks */
   argv[a++] = "--ready-fd";
   argv[a++] = fdtext;
   if (have_driver) {

@@ -63,6 +63,24 @@ int main(void) {
 
   free(src);
   free(back);
+
+  /* bigger than one reply may be (64 MiB): still one call for the program, intact */
+  size_t big = (size_t)72 << 20;
+  uint8_t *s2 = malloc(big), *b2 = malloc(big);
+  CHECK(s2 && b2);
+  for (size_t i = 0; i + 8 <= big; i += 8) {
+    uint64_t r = test_rand(&seed);
+    memcpy(s2 + i, &r, 8);
+  }
+  CUdeviceptr dbig;
+  CU_OK(cuMemAlloc(&dbig, big));
+  CU_OK(cuMemcpyHtoD(dbig, s2, big));
+  memset(b2, 0, big);
+  CU_OK(cuMemcpyDtoH(b2, dbig, big));
+  CHECK(memcmp(s2, b2, big) == 0);
+  CU_OK(cuMemFree(dbig));
+  free(s2);
+  free(b2);
   printf("big copies: ok\n");
   return 0;
 }

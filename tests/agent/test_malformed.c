@@ -91,9 +91,17 @@ static CUdeviceptr alloc_on(agent_session *s, uint64_t n) {
   return (CUdeviceptr)((uint64_t)gs_read32(r.body) << 32 | gs_read32(r.body + 4));
 }
 
-/* the session still answers a plain valid call */
+/* the session still answers a plain valid call, once its client names its context again
+ * (a corrupted gs_set_ctx may have left none current) */
 static void still_serving(agent_session *s) {
-  reply_info r = one(s, GS_cuMemGetInfo, 0, 0);
+  cuDevicePrimaryCtxRetain_args pa = {0};
+  reply_info r = one(s, GS_cuDevicePrimaryCtxRetain, (xdrproc_t)xdr_cuDevicePrimaryCtxRetain_args,
+                     &pa);
+  CHECK(r.accept == GS_RPC_SUCCESS && r.status[0] == 0 && r.body_len == 8);
+  gs_set_ctx_args sc = {(uint64_t)gs_read32(r.body) << 32 | gs_read32(r.body + 4)};
+  r = one(s, GS_gs_set_ctx, (xdrproc_t)xdr_gs_set_ctx_args, &sc);
+  CHECK(r.accept == GS_RPC_SUCCESS && r.status[0] == 0);
+  r = one(s, GS_cuMemGetInfo, 0, 0);
   CHECK(!r.dropped && r.accept == GS_RPC_SUCCESS && r.count == 1 && r.status[0] == 0);
 }
 
@@ -168,6 +176,15 @@ static void test_header_errors(agent_session *s) {
 }
 
 static void test_validation(agent_session *s, agent_session *other, CUdeviceptr d) {
+  /* an unknown context: refused, and no call runs in the previous one by mistake */
+  gs_set_ctx_args bad = {0x0100000500000007ull};
+  CHECK(one(s, GS_gs_set_ctx, (xdrproc_t)xdr_gs_set_ctx_args, &bad).status[0] ==
+        CUDA_ERROR_INVALID_CONTEXT);
+  cuMemAlloc_args ma = {64};
+  CHECK(one(s, GS_cuMemAlloc, (xdrproc_t)xdr_cuMemAlloc_args, &ma).status[0] ==
+        CUDA_ERROR_INVALID_CONTEXT);
+  still_serving(s);
+
   /* made-up, wrong-kind and stale handles */
   cuStreamSynchronize_args ss = {0x0400000100000001ull};
   CHECK(one(s, GS_cuStreamSynchronize, (xdrproc_t)xdr_cuStreamSynchronize_args, &ss).status[0] ==

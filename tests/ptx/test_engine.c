@@ -4,6 +4,7 @@
 #include "test_util.h"
 
 #include <pthread.h>
+#include <stdint.h>
 
 static ptx_module *M;
 static void **VARS;
@@ -304,6 +305,77 @@ static void t_calls(void) {
     CHECK(fibs[t] == fib(t % 12), "fib[%d]=%d", t, fibs[t]);
     float want = (float)((double)(float)t * 0.5 + (double)((long long)(t * 2) * 3 + 7)) + 1.0f;
     CHECK(ch[t] == want, "chain[%d]=%f want %f", t, ch[t], want);
+  }
+}
+
+struct v3 {
+  float x, y, z;
+  int tag;
+};
+
+static void t_structs(void) {
+  const ptx_kernel *k = tu_kernel(M, "structs");
+  int n = 50;
+  struct v3 *in = tu_alloc((size_t)n * sizeof *in), *out = tu_alloc((size_t)n * sizeof *out);
+  for (int i = 0; i < n; i++) in[i] = (struct v3){(float)i, 0.5f * (float)i, -1.0f, i * 10};
+  tu_params p;
+  tu_params_init(&p, k);
+  TU_PARAM(&p, in);
+  TU_PARAM(&p, out);
+  TU_PARAM(&p, 0.25f);
+  tu_launch(k, 1, (unsigned)n, 0, &p);
+  for (int t = 0; t < n; t++) {
+    float s = 0.25f + (float)t;
+    struct v3 w = t % 5 == 2 ? (struct v3){0, 0, 0, 0} : (struct v3){in[t].x * s, in[t].y * s, in[t].z * s, in[t].tag + 1};
+    CHECK(out[t].x == w.x && out[t].y == w.y && out[t].z == w.z && out[t].tag == w.tag, "t=%d: %f %f %f %d", t, out[t].x,
+          out[t].y, out[t].z, out[t].tag);
+  }
+}
+
+typedef struct {
+  float x, y, z, w;
+} f4;
+
+static void t_async_copy(void) {
+  const ptx_kernel *k = tu_kernel(M, "async_copy");
+  int bs = 128, nb = 3, n = bs * nb;
+  f4 *in = tu_alloc((size_t)n * sizeof(f4)), *out = tu_alloc((size_t)n * sizeof(f4));
+  for (int i = 0; i < n; i++) in[i] = (f4){(float)i, (float)-i, 0.5f * (float)i, 7.0f};
+  tu_params p;
+  tu_params_init(&p, k);
+  TU_PARAM(&p, in);
+  TU_PARAM(&p, out);
+  tu_launch(k, (unsigned)nb, (unsigned)bs, 0, &p);
+  for (int i = 0; i < n; i++) {
+    int src = i / bs * bs + (i % bs + 1) % bs;
+    CHECK(out[i].x == in[src].x + 1.0f && out[i].y == in[src].y && out[i].z == in[src].z && out[i].w == 7.0f, "out[%d]", i);
+  }
+}
+
+static void t_warp_reduce(void) {
+  const ptx_kernel *k = tu_kernel(M, "warp_reduce");
+  int n = 64;
+  unsigned *in = tu_alloc((size_t)n * 4), *out = tu_alloc((size_t)n * 16);
+  for (int i = 0; i < n; i++) in[i] = (unsigned)(i * 2654435761u) >> (i % 7);
+  tu_params p;
+  tu_params_init(&p, k);
+  TU_PARAM(&p, in);
+  TU_PARAM(&p, out);
+  tu_launch(k, 1, (unsigned)n, 0, &p);
+  for (int w = 0; w < n / 32; w++) {
+    unsigned sum = 0, mn = 0xffffffffu, x = 0;
+    int mx = INT32_MIN;
+    for (int l = 0; l < 32; l++) {
+      unsigned v = in[w * 32 + l];
+      sum += v;
+      mn = v < mn ? v : mn;
+      mx = (int)v > mx ? (int)v : mx;
+      x ^= v;
+    }
+    for (int l = 0; l < 32; l++) {
+      const unsigned *o = out + (w * 32 + l) * 4;
+      CHECK(o[0] == sum && o[1] == mn && o[2] == (unsigned)mx && o[3] == x, "warp %d lane %d", w, l);
+    }
   }
 }
 
@@ -619,9 +691,10 @@ static const struct {
   {"vecadd", t_vecadd}, {"loop_diverge", t_loop_diverge}, {"nested_diverge", t_nested_diverge},
   {"barriers", t_barriers}, {"dyn_shared", t_dyn_shared}, {"atomics", t_atomics},
   {"cas_max", t_cas_max}, {"shuffles", t_shuffles}, {"warp_scan", t_warp_scan}, {"votes", t_votes},
-  {"calls", t_calls}, {"local_array", t_local_array}, {"grid3d", t_grid3d},
+  {"calls", t_calls}, {"structs", t_structs}, {"local_array", t_local_array}, {"grid3d", t_grid3d},
   {"constants", t_constants}, {"many_params", t_many_params}, {"grid_stride", t_grid_stride},
   {"faults", t_faults}, {"printf", t_printf}, {"concurrent", t_concurrent}, {"info", t_info},
+  {"async_copy", t_async_copy}, {"warp_reduce", t_warp_reduce},
 };
 
 int main(int argc, char **argv) {

@@ -462,6 +462,12 @@ def test_private_agent_autostart_and_exit(tmp_path):
     assert wait_for(gone, 10), "private agent still listening after its client left"
 
 
+def test_private_agent_with_tls_on(tmp_path):
+    env = dict(CLEAN_ENV, GPUSHIM_AGENT=AGENT, TMPDIR=str(tmp_path), GPUSHIM_TLS="on")
+    r = client(env, "echo", "5", "1000")
+    assert r.returncode == 0 and r.stdout.strip() == "ok", r.stderr
+
+
 def test_private_agent_missing(tmp_path):
     env = dict(CLEAN_ENV, GPUSHIM_AGENT=str(tmp_path / "no-such-agent"), TMPDIR=str(tmp_path))
     r = client(env, "mem")

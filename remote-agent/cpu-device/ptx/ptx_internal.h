@@ -45,6 +45,8 @@ typedef enum {
   OP_BRKPT, OP_NANOSLEEP,
   /* warp-level */
   OP_SHFL, OP_VOTE, OP_MATCH, OP_ACTIVEMASK, OP_REDUX,
+  /* asynchronous copies (performed synchronously) */
+  OP_CPASYNC,
   OP_COUNT
 } ptx_opcode;
 

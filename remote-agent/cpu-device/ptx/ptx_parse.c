@@ -339,6 +339,7 @@ static const opname op_table[] = {
   {"vote", OP_VOTE}, {"match", OP_MATCH}, {"activemask", OP_ACTIVEMASK},
   {"redux", OP_REDUX}, {"pmevent", OP_NOP}, {"discard", OP_PREFETCH},
   {"applypriority", OP_PREFETCH}, {"createpolicy", -1}, {"griddepcontrol", OP_NOP},
+  {"cp", OP_CPASYNC},
 };
 
 static int op_from_name(const char *s, size_t n) {
@@ -454,6 +455,17 @@ static int apply_mod(parser *P, ptx_insn *in, const char *s, size_t n, int *ntyp
     break;
   case OP_BAR_RED:
     if ((v = find_mod(barred_mods, s, n)) >= 0) { in->sub = (uint8_t)v; return 1; }
+    break;
+  case OP_CPASYNC:
+    /* cp.async.{ca,cg}.shared.global [dst], [src], size{, src-size}: a copy done at once;
+     * commit_group / wait_group / wait_all then have nothing to wait for */
+    if (n == 5 && memcmp(s, "async", 5) == 0) return 1;
+    if ((n == 12 && memcmp(s, "commit_group", 12) == 0) || (n == 10 && memcmp(s, "wait_group", 10) == 0) ||
+        (n == 8 && memcmp(s, "wait_all", 8) == 0)) {
+      in->op = OP_NOP;
+      return 1;
+    }
+    if ((n == 6 && memcmp(s, "shared", 6) == 0) || (n == 6 && memcmp(s, "global", 6) == 0)) return 1;
     break;
   case OP_ISSPACEP: case OP_CVTA:
     if ((v = find_mod(space_mods, s, n)) >= 0) { in->space = (uint8_t)v; return 1; }
@@ -761,13 +773,16 @@ static void parse_instruction(parser *P) {
     const char *m = q + 1;
     const char *e = memchr(m, '.', (size_t)(s + len - m));
     size_t mlen = e ? (size_t)(e - m) : (size_t)(s + len - m);
-    /* L2::cache_hint etc. */
+    /* L2::cache_hint, L1::no_allocate, v8::...: hints; shared::cta etc.: the base space */
     const char *cc = memchr(m, ':', mlen);
     if (cc) {
       if (mlen >= 2 && (m[0] == 'L' || m[0] == 'v')) {
         q = e;
         continue;
       }
+      if (!((cc - m == 6 && memcmp(m, "shared", 6) == 0) && mlen == 11 && memcmp(cc, "::cta", 5) == 0))
+        fatal(P, "unsupported instruction modifier '.%.*s' in '%.*s'", (int)mlen, m, (int)len, s);
+      mlen = (size_t)(cc - m);
     }
     if (!apply_mod(P, in, m, mlen, &ntypes)) fatal(P, "unsupported instruction modifier '.%.*s' in '%.*s'", (int)mlen, m, (int)len, s);
     q = e;

@@ -257,3 +257,20 @@ extern "C" __global__ void do_assert(const int *p) {
 extern "C" __global__ void say(int n, double d) {
   if (threadIdx.x < 2) printf("thread %d of %d: %.2f %s %lld|%5s|\n", threadIdx.x, n, d, "str", (long long)n * 1000000000LL, "ab");
 }
+
+// Structs passed to and returned from a function by value (.param byte arrays).
+struct V3 {
+  float x, y, z;
+  int tag;
+};
+
+__device__ __noinline__ V3 scale3(V3 v, float s) {
+  V3 r = {v.x * s, v.y * s, v.z * s, v.tag + 1};
+  return r;
+}
+
+extern "C" __global__ void structs(const V3 *in, V3 *out, float s) {
+  int t = threadIdx.x;
+  if (t % 5 == 2) return;
+  out[t] = scale3(in[t], s + (float)t);
+}
