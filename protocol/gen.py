@@ -11,6 +11,7 @@ Writes into OUTDIR:
   gs_client_stubs.c   the exported cu* client stubs for rows without 'cclient'
   gs_agent_dispatch.c the agent's per-procedure handlers and the dispatch table
   gs_names.c          error names/strings (from cuda.h) and the exported-symbol table
+  gs_ptds.c           per-thread-default-stream entry points (NAME_ptds / NAME_ptsz)
 Standard library only.
 """
 import os
@@ -27,7 +28,7 @@ HANDLE_KINDS = {
     'CUkernel': 'GS_H_KERNEL',
 }
 ENUMS = {'CUdevice_attribute', 'CUfunction_attribute', 'CUlimit', 'CUpointer_attribute',
-         'CUfunc_cache'}
+         'CUfunc_cache', 'CUmoduleLoadingMode', 'CUstreamCaptureStatus'}
 
 # C type of an 'in' argument -> (XDR declaration pattern, kind)
 IN_TYPES = {
@@ -47,6 +48,7 @@ IN_TYPES = {
 OUT_TYPES = {
     'int*': ('int %s', 'scalar'),
     'unsigned int*': ('unsigned int %s', 'scalar'),
+    'unsigned long long*': ('unsigned hyper %s', 'scalar'),
     'size_t*': ('unsigned hyper %s', 'scalar'),
     'uint64_t': ('unsigned hyper %s', 'scalar'),
     'unsigned int': ('unsigned int %s', 'scalar'),
@@ -91,6 +93,8 @@ class Arg:
                 self.hkind = HANDLE_KINDS[base]
             elif self.ctype in OUT_TYPES:
                 self.xdr, self.kind = OUT_TYPES[self.ctype]
+            elif base in ENUMS and self.ctype.endswith('*'):
+                self.xdr, self.kind = 'int %s', 'scalar'
             else:
                 sys.exit('%s: no wire type for out %s' % (row, self.ctype))
 
@@ -183,11 +187,13 @@ def gen_api_h(rows):
          '#include <cuda.h>\n#include "gpushim.h"\n\n',
          '#define GS_FIRST_PROC %d\n' % FIRST_PROC,
          '#define GS_PROC_LIMIT %d\n\n' % (max(r.proc for r in rows if r.proc) + 1),
-         '/* row flags */\n#define GS_F_SYNC 1u\n#define GS_F_CACHE 2u\n#define GS_F_UNCACHE 4u\n\n',
+         '/* row flags */\n#define GS_F_SYNC 1u\n#define GS_F_CACHE 2u\n#define GS_F_UNCACHE 4u\n'
+         '#define GS_F_REPORT 8u\n\n',
          'typedef struct { const char *name; unsigned flags; } gs_proc_info;\n',
          'extern const gs_proc_info gs_procs[GS_PROC_LIMIT];\n\n',
          'typedef struct { const char *name; void *fn; } gs_export;\n',
          'extern const gs_export gs_exports[];\n',
+         'extern const gs_export gs_exports_ptds[];   /* per-thread default stream forms */\n',
          'const char *gs_error_name(CUresult e);\nconst char *gs_error_string(CUresult e);\n\n',
          '/* agent halves written by hand (remote-agent/dispatch/custom.c) */\n',
          'struct agent_session;\n']
@@ -247,6 +253,8 @@ def gen_names(rows, cuda_h):
             fl.append('GS_F_CACHE')
         if 'uncache' in r.flags:
             fl.append('GS_F_UNCACHE')
+        if 'report' in r.flags:
+            fl.append('GS_F_REPORT')
         o.append('  [%d] = {"%s", %s},\n' % (r.proc, r.name, ' | '.join(fl)))
     o.append('};\n\n/* every cu* we export, by API name (cuGetProcAddress) */\n')
     o.append('const gs_export gs_exports[] = {\n')
@@ -448,7 +456,7 @@ def gen_agent(rows):
 
 
 # ---- driver function table (agent) -------------------------------------------------------------
-def gen_drv_h(rows, cuda_h_dummy=None):
+def gen_drv_h(rows):
     """The agent's table of driver entry points: every forwarded API row, plus what the session
     itself needs; resolved by dlsym of the ABI name (the cuda.h macro expansion)."""
     extra = ['cuCtxCreate', 'cuCtxDestroy', 'cuCtxSetCurrent', 'cuCtxGetCurrent', 'cuDeviceGet',
@@ -475,6 +483,55 @@ def gen_drv_h(rows, cuda_h_dummy=None):
     return ''.join(o)
 
 
+# ---- per-thread default stream entry points ---------------------------------------------------
+def parse_ptds(cuda_h):
+    """API name -> ABI name with its _ptds/_ptsz suffix, and API name -> prototype parameters."""
+    text = open(cuda_h).read()
+    names = {}
+    for m in re.finditer(r'#define\s+(\w+)\s+__CUDA_API_PT(DS|SZ)\((\w+)\)', text):
+        names[m.group(1)] = m.group(3) + '_pt' + m.group(2).lower()
+    protos = {}
+    for m in re.finditer(r'CUresult CUDAAPI (\w+)\(([^;]*?)\);', text, re.S):
+        protos.setdefault(m.group(1), ' '.join(m.group(2).split()))
+    return names, protos
+
+
+def gen_ptds(rows, cuda_h):
+    """Each exported function that has a per-thread form gets it: the NULL stream becomes
+    CU_STREAM_PER_THREAD (_ptsz); the synchronous _ptds forms keep the legacy stream, which
+    only ever synchronizes more."""
+    names, protos = parse_ptds(cuda_h)
+    o = [HEADER, '/* Per-thread-default-stream forms of the exported functions. */\n',
+         '#include "gs_api.h"\n#include "wire.h"\n\n']
+    table = []
+    for r in rows:
+        if r.wire_only or r.name not in names or r.name not in protos:
+            continue
+        abi, params = names[r.name], protos[r.name]
+        args = []
+        stream = None
+        for p in params.split(','):
+            p = p.strip()
+            if p == 'void':
+                continue
+            name = re.findall(r'(\w+)\s*$', p)[0]
+            args.append(name)
+            if re.match(r'^CUstream\s+\w+$', p):
+                stream = name
+        fn = 'gs_pt_' + r.name
+        o.append('CUresult CUDAAPI %s(%s) __asm__("%s");\n' % (fn, params, abi))
+        o.append('GS_EXPORT CUresult CUDAAPI %s(%s) {\n' % (fn, params))
+        if abi.endswith('_ptsz') and stream:
+            o.append('  if (!%s) %s = CU_STREAM_PER_THREAD;\n' % (stream, stream))
+        o.append('  return %s(%s);\n}\n\n' % (r.name, ', '.join(args)))
+        table.append((r.name, fn))
+    o.append('/* by API name, for cuGetProcAddress with CU_GET_PROC_ADDRESS_PER_THREAD_DEFAULT_STREAM */\n')
+    o.append('const gs_export gs_exports_ptds[] = {\n')
+    o += ['  {"%s", (void *)%s},\n' % (n, f) for n, f in table]
+    o.append('  {0, 0},\n};\n')
+    return ''.join(o)
+
+
 def write(path, text):
     old = open(path).read() if os.path.exists(path) else None
     if old != text:
@@ -493,6 +550,7 @@ def main():
     write(os.path.join(outdir, 'gs_client_stubs.c'), gen_client(rows))
     write(os.path.join(outdir, 'gs_agent_dispatch.c'), gen_agent(rows))
     write(os.path.join(outdir, 'gs_drv.h'), gen_drv_h(rows))
+    write(os.path.join(outdir, 'gs_ptds.c'), gen_ptds(rows, cuda_h))
     for flag, name in (('-h', 'gpushim.h'), ('-c', 'gpushim_xdr.c')):
         if os.path.exists(os.path.join(outdir, name)):
             os.remove(os.path.join(outdir, name))    # rpcgen refuses to overwrite

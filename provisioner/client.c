@@ -97,8 +97,26 @@ static int spawn_daemon(char *err, size_t n)
         return -1;
     }
     snprintf(log, sizeof log, "%s/daemon.log", state);
+    /* The caller may be a multithreaded program (the shim): prepare everything before
+     * fork, and do only async-signal-safe calls in the child. The daemon never inherits
+     * LD_PRELOAD (a session's shim). */
+    extern char **environ;
+    size_t count = 0;
+    while (environ[count])
+        count++;
+    char **env = calloc(count + 1, sizeof *env);
+    if (!env) {
+        gs_errf(err, n, "out of memory");
+        return -1;
+    }
+    for (size_t i = 0, j = 0; i < count; i++)
+        if (strncmp(environ[i], "LD_PRELOAD=", 11) != 0)
+            env[j++] = environ[i];
+    char *argv[] = { "gpushim", "daemon", NULL };
+    static const char failed[] = "gpushim: cannot run the gpushim daemon (set GPUSHIM_BIN)\n";
     pid_t pid = fork();
     if (pid == -1) {
+        free(env);
         gs_errf(err, n, "fork: %s", strerror(errno));
         return -1;
     }
@@ -116,12 +134,12 @@ static int spawn_daemon(char *err, size_t n)
         }
         for (int i = 3; i < 1024; i++)
             close(i);
-        /* Never inherit a session's LD_PRELOAD / shim configuration into the daemon. */
-        unsetenv("LD_PRELOAD");
-        execlp(bin, "gpushim", "daemon", (char *)NULL);
-        fprintf(stderr, "gpushim: cannot run %s daemon: %s\n", bin, strerror(errno));
+        execvpe(bin, argv, env);
+        if (write(2, failed, sizeof failed - 1) < 0)
+            _exit(126);
         _exit(127);
     }
+    free(env);
     int status;
     while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
         ;
@@ -178,7 +196,9 @@ GS_EXPORT int gs_provisioner_acquire(char *endpoint, size_t endpoint_len, char *
         line[len] = '\0';
         gs_strlcpy(name, basename(line), sizeof name);
     }
-    snprintf(line, sizeof line, "ACQUIRE %d %s", (int)getpid(), name);
+    const char *provider = getenv("GPUSHIM_PROVIDER");
+    snprintf(line, sizeof line, "ACQUIRE %d %s%s%s", (int)getpid(), name[0] ? name : "-",
+             provider && *provider ? " provider=" : "", provider && *provider ? provider : "");
     const char *quiet = getenv("GPUSHIM_QUIET");
     int show = !(quiet && *quiet && strcmp(quiet, "0") != 0);
     int rc = -1;

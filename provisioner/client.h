@@ -7,11 +7,14 @@
  * when it is `gpushim`, else `gpushim` on PATH, run as `gpushim daemon`.
  *
  * Protocol: text lines ending in '\n', one request per connection, answers as lines.
- *   ACQUIRE <pid> [<name>]   a session: counts as active until RELEASE or the socket
+ *   ACQUIRE <pid> <name> [provider=<p>]
+ *                            a session: counts as active until RELEASE or the socket
  *                            closes. Answers PROGRESS <text>... while the instance
  *                            starts, then READY <host:port> <secret path> <instance>
  *                            or ERROR <code> <text>. After READY: RELEASE -> OK.
- *   UP                       start the instance without a session (the idle grace then
+ *                            With provider=, a daemon running another provider answers
+ *                            ERROR config (stop it with `gpushim down --exit` to switch).
+ *   UP [provider=<p>]        start the instance without a session (the idle grace then
  *                            runs): PROGRESS... then READY ... or ERROR ...
  *   DOWN [destroy] [force]   stop (or destroy) now: OK or ERROR. Refused (ERROR busy)
  *                            while sessions are attached, unless force.

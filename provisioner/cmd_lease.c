@@ -71,7 +71,9 @@ int cmd_up(int argc, char **argv)
         return EXIT_NO_DAEMON;
     }
     int rc = EXIT_FAILED;
-    gs_send_line(fd, "UP");
+    char req[128];
+    snprintf(req, sizeof req, "UP provider=%s", gs_provider_current()->name);
+    gs_send_line(fd, req);
     while (gs_read_line(fd, line, sizeof line) == 1) {
         if (strncmp(line, "PROGRESS ", 9) == 0) {
             if (!quiet)
@@ -126,8 +128,15 @@ int cmd_down(int argc, char **argv)
     snprintf(req, sizeof req, "%s%s%s", shutdown ? "SHUTDOWN" : "DOWN",
              destroy ? " destroy" : "", force ? " force" : "");
     gs_send_line(fd, req);
-    int rc = EXIT_FAILED;
-    if (gs_read_line(fd, line, sizeof line) == 1 && strcmp(line, "OK") == 0) {
+    int rc = EXIT_FAILED, got = gs_read_line(fd, line, sizeof line);
+    if (got != 1) {
+        /* A daemon that was dying when we connected: ask its successor once. */
+        close(fd);
+        fd = gs_daemon_connect(1, err, sizeof err);
+        if (fd >= 0 && gs_send_line(fd, req) == 0)
+            got = gs_read_line(fd, line, sizeof line);
+    }
+    if (got == 1 && strcmp(line, "OK") == 0) {
         rc = 0;
         if (json)
             printf("{\"ok\":true}\n");
@@ -141,7 +150,8 @@ int cmd_down(int argc, char **argv)
     } else {
         fprintf(stderr, "gpushim down: no answer from the daemon\n");
     }
-    close(fd);
+    if (fd >= 0)
+        close(fd);
     return rc;
 }
 

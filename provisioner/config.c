@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define MAX_ENTRIES 128
 
@@ -106,4 +107,26 @@ int gs_watchdog_seconds(void)
 {
     double s = gs_cfg_num("idle_grace", 300) + gs_cfg_num("watchdog_margin", 300);
     return s < 1 ? 1 : (int)(s + 0.999);
+}
+
+const char *gs_agent_cmd(void)
+{
+    const char *set = gs_cfg("agent_cmd", NULL);
+    if (set)
+        return set;
+    static char found[4096];
+    static const char *const beside[] = { "gpushim-agent", "../remote-agent/agent/gpushim-agent" };
+    char self[3800];
+    ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (len > 0) {
+        self[len] = '\0';
+        char *slash = strrchr(self, '/');
+        if (slash)
+            *slash = '\0';
+        for (size_t i = 0; i < sizeof beside / sizeof beside[0]; i++)
+            if (snprintf(found, sizeof found, "%s/%s", self, beside[i]) < (int)sizeof found &&
+                access(found, X_OK) == 0)
+                return found;
+    }
+    return "gpushim-agent";
 }

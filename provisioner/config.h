@@ -13,6 +13,10 @@ int gs_cfg_load(void);
 /* The agent's --idle-shutdown: idle grace + watchdog_margin (default 300 s). The agent
  * exits after that long with no session and no heartbeat from the daemon. */
 int gs_watchdog_seconds(void);
+/* The agent command: agent_cmd when set, else the gpushim-agent installed beside this
+ * gpushim (or, in a build tree, ../remote-agent/agent/gpushim-agent), else
+ * "gpushim-agent" from PATH. */
+const char *gs_agent_cmd(void);
 /* Whether the key names a secret (never printed): "*key*", "*secret*", "*token*". */
 int gs_cfg_is_secret(const char *key);
 

@@ -443,7 +443,7 @@ static void *heartbeat_main(void *arg)
     char *env[] = { ep, sp, NULL };
     char cmd[1200];
     snprintf(cmd, sizeof cmd, "exec %s --stats \"$GPUSHIM_HB_ENDPOINT\" --secret-file "
-             "\"$GPUSHIM_HB_SECRET\"", gs_cfg("agent_cmd", "gpushim-agent"));
+             "\"$GPUSHIM_HB_SECRET\"", gs_agent_cmd());
     int rc = gs_run_shell(cmd, env, NULL, out, sizeof out, 20);
     if (rc != 0)
         logf_("heartbeat to %s failed (status %d)", h->endpoint, rc);
@@ -636,6 +636,13 @@ static void handle_request(int i, char *line)
             return;
         }
         int acquire = word[0] == 'A';
+        const char *want = strstr(line, " provider=");
+        if (want && strcmp(want + 10, D.prov->name) != 0) {
+            reply(c, "ERROR config the gpushim daemon runs provider %s, not %s; stop it with "
+                     "`gpushim down --exit` to switch", D.prov->name, want + 10);
+            drop_client(i);
+            return;
+        }
         if (acquire) {
             sscanf(line, "ACQUIRE %d", &c->pid);
             logf_("session of pid %d begins", c->pid);

@@ -138,6 +138,7 @@ int gs_http_json_ex(const char *method, const char *url, const char *key, json_t
     strip_query(shown, sizeof shown, url);
     *out = NULL;
     int result = GS_EFAIL;
+    double first_try = gs_now();
     for (int attempt = 1;; attempt++) {
         struct buffer b = { NULL, 0, -1 };
         CURLcode rc = perform_once(method, url, key, payload, status, &b);
@@ -179,10 +180,13 @@ int gs_http_json_ex(const char *method, const char *url, const char *key, json_t
             }
         }
         free(b.data);
-        if (!retry || attempt >= tries)
+        /* 429 is retried for up to http_retry_budget seconds (Lambda allows one launch per
+         * ~12 s); other failures for http_retries attempts. */
+        int budget_left = *status == 429 && gs_now() - first_try < gs_cfg_num("http_retry_budget", 60);
+        if (!retry || (attempt >= tries && !budget_left))
             break;
         gs_sleep(backoff);
-        backoff = backoff * 1.5 > 20 ? 20 : backoff * 1.5;
+        backoff = backoff * 1.5 > 10 ? 10 : backoff * 1.5;
     }
     free(payload);
     return result;

@@ -1,6 +1,7 @@
 /* http.h: one HTTPS request with a JSON body and answer, through libcurl, for the cloud
  * providers. Retries 429 and 5xx with backoff (Retry-After when given, else 0.2 s x 1.5
- * per try, as Vast needs), never retries auth errors, trusts GPUSHIM_CA_FILE when set
+ * per try up to 10 s, as Vast needs; 5xx for http_retries tries, 429 for up to
+ * http_retry_budget seconds), never retries auth errors, trusts GPUSHIM_CA_FILE when set
  * (verification is never turned off). Keys travel only in the Authorization header. */
 #ifndef GS_PROV_HTTP_H
 #define GS_PROV_HTTP_H

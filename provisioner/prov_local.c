@@ -3,7 +3,7 @@
  * Its pid and output live in <state dir>/local/<tag>.{pid,log}; the process carries
  * GPUSHIM_INSTANCE_TAG=<tag> in its environment, so after a daemon crash we find our
  * own agents again (list_ours) and never kill a stranger that reused the pid.
- * Config: agent_cmd (GPUSHIM_AGENT_CMD, default "gpushim-agent"), driver (passed as
+ * Config: agent_cmd (GPUSHIM_AGENT_CMD, default gs_agent_cmd()), driver (passed as
  * --driver), local_price ($/h, default 0), local_gpu (label, default "cpu-device"). */
 #include "agentlog.h"
 #include "config.h"
@@ -144,7 +144,7 @@ static void exec_agent(const gs_inst *in, const char *log)
     argv[a++] = "--idle-shutdown";
     argv[a++] = watchdog;
     argv[a] = NULL;
-    setenv("GPUSHIM_AGENT_CMD_LINE", gs_cfg("agent_cmd", "gpushim-agent"), 1);
+    setenv("GPUSHIM_AGENT_CMD_LINE", gs_agent_cmd(), 1);
     execv("/bin/sh", argv);
     _exit(127);
 }

@@ -102,8 +102,8 @@ static const char *agent_binary(void)
     const char *a = gs_cfg("ssh_agent", NULL);
     if (a)
         return a;
-    a = gs_cfg("agent_cmd", NULL);
-    return a && access(a, R_OK) == 0 ? a : NULL;
+    a = gs_agent_cmd();
+    return access(a, R_OK) == 0 ? a : NULL;
 }
 
 static int ssh_offers(gs_offer *out, int max, char *err, size_t n)

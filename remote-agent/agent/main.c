@@ -29,7 +29,9 @@ static const char usage_text[] =
     "  --stats-file FILE      keep FILE updated with JSON statistics\n"
     "  --read-timeout SECS    a started message must arrive within SECS (default 30)\n"
     "  --max-message BYTES    largest message accepted (default 256 MiB)\n"
-    "  --ready-fd N           write the chosen port (\"PORT\\n\") to fd N once listening\n";
+    "  --ready-fd N           write the chosen port (\"PORT\\n\") to fd N once listening\n"
+    "  --json                 with --stats: print JSON\n"
+    "  --version              print the wire protocol versions spoken\n";
 
 /* The default device: our CPU device next to this executable, else NVIDIA's by name. */
 static void default_driver(char *out, size_t outlen) {
@@ -82,6 +84,11 @@ static int parse_args(int argc, char **argv, cli *c) {
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
       fputs(usage_text, stdout);
+      exit(0);
+    }
+    if (strcmp(argv[i], "--version") == 0) {
+      printf("gpushim-agent, wire protocol versions %u-%u\n", GS_PROTOCOL_MIN_VERSION,
+             GS_PROTOCOL_MAX_VERSION);
       exit(0);
     }
     if (strcmp(argv[i], "--max-message") == 0 && i + 1 < argc) {

@@ -92,7 +92,11 @@ static void log_line(const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(line, sizeof line, fmt, ap);
   va_end(ap);
-  fprintf(stderr, "gpushim-agent: %s\n", line);
+  char stamp[32];
+  time_t t = time(NULL);
+  struct tm tm;
+  strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+  fprintf(stderr, "%s gpushim-agent: %s\n", stamp, line);
 }
 
 /* ---- statistics ---- */

@@ -164,7 +164,10 @@ cpudev_op *cpudev_op_new(cpudev_op_fn run, cpudev_op_fn cleanup, void *arg);
 CUresult cpudev_enqueue(struct CUstream_st *s, cpudev_op *op, cpudev_op *extra_dep);
 void cpudev_op_unref(cpudev_op *op);                  /* lock held */
 void cpudev_op_wait(cpudev_op *op);                   /* lock held */
-void cpudev_stream_wait_idle(struct CUstream_st *s);  /* lock held */
+void cpudev_stream_wait_idle(struct CUstream_st *s);  /* lock held; s must stay alive */
+/* Waits for the work enqueued so far on the context's streams (only the legacy and
+ * blocking ones if blocking_only). Safe against streams destroyed meanwhile. Lock held. */
+void cpudev_ctx_wait_all(CUcontext ctx, int blocking_only);
 void cpudev_stream_free(struct CUstream_st *s);       /* drains, joins; lock held */
 struct CUstream_st *cpudev_stream_new(CUcontext ctx, unsigned flags, int priority);
 void cpudev_event_free(struct CUevent_st *e);         /* lock held */

@@ -169,8 +169,7 @@ CUresult cpudev_ctx_error(CUcontext ctx) {
 
 CUresult cpudev_ctx_synchronize(CUcontext ctx) {
   cpudev_lock();
-  for (struct CUstream_st *s = ctx->streams; s; s = s->next) cpudev_stream_wait_idle(s);
-  cpudev_stream_wait_idle(ctx->legacy);
+  cpudev_ctx_wait_all(ctx, 0);
   CUresult r = cpudev_ctx_error(ctx);
   cpudev_unlock();
   return r;

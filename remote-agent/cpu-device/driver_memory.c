@@ -115,6 +115,8 @@ CUresult cpudev_mem_alloc(CUcontext ctx, size_t size, cpudev_mem_kind kind, unsi
   return CUDA_SUCCESS;
 }
 
+static void unmap_entry(const alloc_entry *e);
+
 /* Removes entry i and releases its memory. Lock held on entry, released inside and retaken. */
 static void release_entry(size_t i) {
   alloc_entry e = g_allocs[i];
@@ -125,8 +127,7 @@ static void release_entry(size_t i) {
   }
   if (e.mapped || e.heap) {
     cpudev_unlock();
-    if (e.heap) free((void *)e.a.base);
-    else munmap((void *)e.a.base, e.mapped);
+    unmap_entry(&e);
     cpudev_lock();
   }
 }
@@ -143,11 +144,38 @@ CUresult cpudev_mem_release(uintptr_t base) {
   return CUDA_SUCCESS;
 }
 
+/* Returns the memory of a removed entry to the system. Lock not held. */
+static void unmap_entry(const alloc_entry *e) {
+  if (e->heap) free((void *)e->a.base);
+  else if (e->mapped) munmap((void *)e->a.base, e->mapped);
+}
+
 void cpudev_mem_release_ctx(CUcontext ctx) {
   cpudev_lock();
-  for (size_t i = g_nallocs; i-- > 0;)
-    if (i < g_nallocs && g_allocs[i].a.ctx == ctx) release_entry(i);
+  /* Take the context's entries out of the table in one pass, then free them unlocked. */
+  size_t n = 0, kept = 0;
+  for (size_t i = 0; i < g_nallocs; i++) n += g_allocs[i].a.ctx == ctx;
+  alloc_entry *gone = n ? malloc(n * sizeof *gone) : NULL;
+  if (n && !gone) {   /* no memory for the list: one by one */
+    for (long i = (long)g_nallocs - 1; i >= 0; i--)
+      if ((size_t)i < g_nallocs && g_allocs[i].a.ctx == ctx) release_entry((size_t)i);
+    cpudev_unlock();
+    return;
+  }
+  n = 0;
+  for (size_t i = 0; i < g_nallocs; i++) {
+    alloc_entry *e = &g_allocs[i];
+    if (e->a.ctx != ctx) {
+      g_allocs[kept++] = *e;
+      continue;
+    }
+    if (kind_on_device(e->a.kind)) cpudev_device_at(ctx->device)->used_mem -= round_up(e->a.size, CPUDEV_ALLOC_ALIGN);
+    gone[n++] = *e;
+  }
+  g_nallocs = kept;
   cpudev_unlock();
+  for (size_t i = 0; i < n; i++) unmap_entry(&gone[i]);
+  free(gone);
 }
 
 int cpudev_mem_find(uintptr_t p, cpudev_alloc *out) {

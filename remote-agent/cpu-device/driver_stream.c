@@ -225,9 +225,10 @@ CUresult cpudev_submit(CUstream h, int per_thread_default, int sync, cpudev_op_f
   r = cpudev_enqueue(s, op, NULL);
   if (r == CUDA_SUCCESS && sync) {
     /* Nothing ahead of it: run it here rather than hand it to the worker and wait. */
+    CUcontext owner = s->ctx;   /* s may be destroyed while we wait */
     if (s->head == op && !op->started && op_ready(op)) op_execute(s, op);
     cpudev_op_wait(op);
-    r = s->ctx->sticky;
+    r = owner->sticky;
   }
   cpudev_op_unref(op);
   cpudev_unlock();
@@ -312,13 +313,52 @@ static CUresult stream_query(CUstream h, int ptds) {
   return r;
 }
 
-/* Waits for the last op enqueued so far (later ones may follow meanwhile). Lock held. */
-static void stream_wait_last(struct CUstream_st *s) {
-  cpudev_op *last = s->last;
-  if (!last) return;
-  last->refs++;
-  cpudev_op_wait(last);
-  cpudev_op_unref(last);
+/* Waits for the ops that were last on the given streams when called. The streams may be
+ * destroyed meanwhile (waiting releases the lock), so only the ops, which are reference
+ * counted, are held across the waits. Returns -1, having waited for nothing, if it had
+ * no memory for the list. Lock held. */
+static int wait_for_lasts(struct CUstream_st **streams, size_t n) {
+  cpudev_op *small[16], **ops = n <= 16 ? small : malloc(n * sizeof *ops);
+  if (!ops) return -1;
+  size_t k = 0;
+  for (size_t i = 0; i < n; i++) {
+    cpudev_op *last = streams[i]->last;
+    if (!last || last->done) continue;
+    last->refs++;
+    ops[k++] = last;
+  }
+  for (size_t i = 0; i < k; i++) {
+    cpudev_op_wait(ops[i]);
+    cpudev_op_unref(ops[i]);
+  }
+  if (ops != small) free(ops);
+  return 0;
+}
+
+/* Without memory for lists: wait until every stream is idle, rescanning after each wait. */
+static void wait_until_idle(CUcontext ctx, int blocking_only) {
+  for (int busy = 1; busy;) {
+    busy = ctx->legacy->head != NULL;
+    for (struct CUstream_st *b = ctx->streams; b && !busy; b = b->next)
+      busy = (!blocking_only || stream_is_blocking(b)) && b->head != NULL;
+    if (busy) cpudev_wait();
+  }
+}
+
+void cpudev_ctx_wait_all(CUcontext ctx, int blocking_only) {
+  size_t n = 1;
+  for (struct CUstream_st *b = ctx->streams; b; b = b->next) n++;
+  struct CUstream_st *small[16], **list = n <= 16 ? small : malloc(n * sizeof *list);
+  if (!list) {
+    wait_until_idle(ctx, blocking_only);
+    return;
+  }
+  size_t k = 0;
+  list[k++] = ctx->legacy;
+  for (struct CUstream_st *b = ctx->streams; b; b = b->next)
+    if (!blocking_only || stream_is_blocking(b)) list[k++] = b;
+  if (wait_for_lasts(list, k) != 0) wait_until_idle(ctx, blocking_only);
+  if (list != small) free(list);
 }
 
 static CUresult stream_synchronize(CUstream h, int ptds) {
@@ -326,11 +366,12 @@ static CUresult stream_synchronize(CUstream h, int ptds) {
   struct CUstream_st *s;
   CUresult r = stream_lookup_locked(h, ptds, &ctx, &s);
   if (r) return r;
-  stream_wait_last(s);
+  CUcontext owner = s->ctx;
   if (s->is_legacy)   /* the legacy stream also waits for every blocking stream */
-    for (struct CUstream_st *b = s->ctx->streams; b; b = b->next)
-      if (stream_is_blocking(b)) stream_wait_last(b);
-  r = cpudev_ctx_error(s->ctx);
+    cpudev_ctx_wait_all(owner, 1);
+  else
+    wait_for_lasts(&s, 1);
+  r = cpudev_ctx_error(owner);
   cpudev_unlock();
   return r;
 }

@@ -58,7 +58,20 @@ CUresult gs_agent_cuDevicePrimaryCtxReset(agent_session *s, cuDevicePrimaryCtxRe
   CUdevice d;
   CUresult e = gs_device_get(s, a->dev, &d);
   if (e) return e;
-  return s->drv->cuCtxSynchronize();
+  /* as a reset does: all the client made in its primary context goes, and the context is
+   * made anew (a device error leaves a context unusable, as on a GPU); its id stays */
+  gs_session_release_in(s, s->ctx);
+  CUcontext fresh = NULL;
+  if ((e = s->drv->cuCtxCreate(&fresh, NULL, 0, s->dev))) return e;
+  CUcontext old = s->ctx;
+  s->drv->cuCtxSetCurrent(NULL);
+  s->drv->cuCtxDestroy(old);
+  gs_handle_slot *h = gs_handle_slot_of(s, GS_H_CTX, s->ctx_id);
+  if (h) h->real = h->ctx = fresh;
+  s->ctx = fresh;
+  if (s->cur == old) s->cur = fresh;
+  s->drv->cuCtxSetCurrent(s->cur);
+  return CUDA_SUCCESS;
 }
 
 CUresult gs_agent_cuDevicePrimaryCtxGetState(agent_session *s,
@@ -346,4 +359,11 @@ CUresult gs_agent_gs_memcpy_dtoh(agent_session *s, gs_memcpy_dtoh_args *a,
     }
   }
   return CUDA_SUCCESS;
+}
+
+/* ---- device printf --------------------------------------------------------------------------- */
+
+CUresult gs_agent_gs_take_output(agent_session *s, void *a, gs_take_output_res *r) {
+  (void)a;
+  return gs_output_take(s, &r->text.text_val, &r->text.text_len);
 }

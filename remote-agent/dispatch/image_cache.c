@@ -7,7 +7,7 @@
 
 #include "session.h"
 
-#define GS_IMAGE_CACHE_MAX ((size_t)1 << 30)
+#define GS_IMAGE_CACHE_MAX ((size_t)256 << 20)
 /* zero bytes kept after each image so a reader walking fatbin containers stops there */
 #define GS_IMAGE_PAD 64
 

@@ -14,6 +14,58 @@
 
 #include "session.h"
 
+/* ---- device printf ------------------------------------------------------------------------
+ * The CPU device hands printed text to one process-wide handler (ptx_set_print_handler) with no
+ * word of the context it came from; with one session live (the usual private agent, the
+ * in-process link) it is that session's, else it goes to the agent's own stdout. */
+
+#define GS_OUTPUT_MAX ((size_t)1 << 20)     /* as a GPU's printf FIFO: the rest is dropped */
+
+static pthread_mutex_t output_lock = PTHREAD_MUTEX_INITIALIZER;
+static agent_session *output_live;           /* live sessions, linked through next_live */
+
+static void output_sink(const char *text, size_t len, void *user) {
+  (void)user;
+  pthread_mutex_lock(&output_lock);
+  if (output_live && !output_live->next_live) {
+    gs_buffer *b = &output_live->output;
+    size_t room = GS_OUTPUT_MAX - b->len;
+    gs_buffer_append(b, text, len < room ? len : room);
+  } else {
+    fwrite(text, 1, len, stdout);
+    fflush(stdout);
+  }
+  pthread_mutex_unlock(&output_lock);
+}
+
+void gs_output_register(agent_session *s) {
+  pthread_mutex_lock(&output_lock);
+  s->next_live = output_live;
+  output_live = s;
+  pthread_mutex_unlock(&output_lock);
+}
+
+void gs_output_unregister(agent_session *s) {
+  pthread_mutex_lock(&output_lock);
+  for (agent_session **pp = &output_live; *pp; pp = &(*pp)->next_live)
+    if (*pp == s) {
+      *pp = s->next_live;
+      break;
+    }
+  gs_buffer_free(&s->output);
+  pthread_mutex_unlock(&output_lock);
+}
+
+CUresult gs_output_take(agent_session *s, char **text, u_int *len) {
+  pthread_mutex_lock(&output_lock);
+  *text = (char *)s->output.data;
+  *len = (u_int)s->output.len;
+  s->output.data = NULL;
+  s->output.len = s->output.cap = 0;
+  pthread_mutex_unlock(&output_lock);
+  return CUDA_SUCCESS;
+}
+
 /* ---- the driver, once per process ---------------------------------------------------------- */
 
 static pthread_mutex_t driver_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -53,6 +105,18 @@ const gs_driver *gs_driver_load(const char *path, char *err, size_t errlen) {
   }
   void **slots = (void **)&driver;
   for (int i = 0; i < GS_DRIVER_COUNT; i++) slots[i] = dlsym(dl, symbols[i]);
+  /* in-process, "libcuda.so.1" by name may be gpushim's own face: forwarding to ourselves
+   * would never end */
+  Dl_info mine, theirs;
+  if (driver.cuInit && dladdr((void *)gs_driver_load, &mine) &&
+      dladdr((void *)driver.cuInit, &theirs) && mine.dli_fbase == theirs.dli_fbase) {
+    snprintf(err, errlen, "the CUDA driver %s is gpushim itself: set GPUSHIM_DRIVER to the "
+             "device's libcuda.so.1 (the CPU device or NVIDIA's)", path);
+    memset(&driver, 0, sizeof driver);
+    dlclose(dl);
+    pthread_mutex_unlock(&driver_lock);
+    return NULL;
+  }
   /* what a session cannot work without; the rest answer CUDA_ERROR_NOT_SUPPORTED if absent */
   const void *required[] = {driver.cuInit, driver.cuDeviceGet, driver.cuCtxCreate,
                             driver.cuCtxDestroy, driver.cuCtxSetCurrent, driver.cuCtxPopCurrent,
@@ -80,6 +144,9 @@ const gs_driver *gs_driver_load(const char *path, char *err, size_t errlen) {
     pthread_mutex_unlock(&driver_lock);
     return NULL;
   }
+  typedef void (*set_print_fn)(void (*)(const char *, size_t, void *), void *);
+  set_print_fn set_print = (set_print_fn)dlsym(dl, "ptx_set_print_handler");
+  if (set_print) set_print(output_sink, NULL);
   driver_dl = dl;
   snprintf(driver_path_loaded, sizeof driver_path_loaded, "%s", path);
   pthread_mutex_unlock(&driver_lock);
@@ -246,6 +313,7 @@ GS_EXPORT agent_session *agent_session_open(const agent_device_config *cfg, char
   CUcontext popped;
   drv->cuCtxPopCurrent(&popped);
   s->cur = s->ctx;
+  gs_output_register(s);
   s->zc = ZSTD_createCCtx();
   s->zd = ZSTD_createDCtx();
   if (!s->zc || !s->zd || gs_handle_new(s, GS_H_CTX, s->ctx, &s->ctx_id) != CUDA_SUCCESS) {
@@ -256,12 +324,12 @@ GS_EXPORT agent_session *agent_session_open(const agent_device_config *cfg, char
   return s;
 }
 
-/* Releases one kind of handle, each in the context it was made in. */
-static void release_kind(agent_session *s, int kind) {
+/* Releases one kind of handle made in ctx (NULL: in any context), each in its own context. */
+static void release_kind(agent_session *s, int kind, CUcontext ctx) {
   const gs_driver *d = s->drv;
   for (size_t i = 0; i < s->nslots; i++) {
     gs_handle_slot *h = &s->slots[i];
-    if (!h->real || h->kind != kind) continue;
+    if (!h->real || h->kind != kind || (ctx && h->ctx != ctx)) continue;
     d->cuCtxSetCurrent(h->ctx);
     switch (kind) {
     case GS_H_EVENT: if (d->cuEventDestroy) d->cuEventDestroy((CUevent)h->real); break;
@@ -273,8 +341,37 @@ static void release_kind(agent_session *s, int kind) {
       break;
     default: break;
     }
-    slot_clear(h);
+    if (kind == GS_H_MOD || kind == GS_H_LIB)
+      gs_handle_drop(s, kind, make_id(kind, h->gen, i));   /* with its functions and kernels */
+    else
+      slot_clear(h);
   }
+}
+
+static void free_allocations(agent_session *s, CUcontext ctx) {
+  for (size_t i = 0; i < s->nallocs;) {
+    gs_alloc *a = &s->allocs[i];
+    if (ctx && a->ctx != ctx) {
+      i++;
+      continue;
+    }
+    if (!a->global) {
+      s->drv->cuCtxSetCurrent(a->ctx);
+      s->drv->cuMemFree(a->base);
+    }
+    *a = s->allocs[--s->nallocs];
+  }
+}
+
+void gs_session_release_in(agent_session *s, CUcontext ctx) {
+  s->drv->cuCtxSetCurrent(ctx ? ctx : s->ctx);
+  s->drv->cuCtxSynchronize();
+  release_kind(s, GS_H_EVENT, ctx);
+  release_kind(s, GS_H_STREAM, ctx);
+  free_allocations(s, ctx);
+  release_kind(s, GS_H_MOD, ctx);
+  release_kind(s, GS_H_LIB, ctx);
+  s->drv->cuCtxSetCurrent(s->cur);
 }
 
 GS_EXPORT void agent_session_close(agent_session *s) {
@@ -282,17 +379,13 @@ GS_EXPORT void agent_session_close(agent_session *s) {
   const gs_driver *d = s->drv;
   if (s->ctx) {
     d->cuCtxSetCurrent(s->ctx);
-    d->cuCtxSynchronize();
-    release_kind(s, GS_H_EVENT);
-    release_kind(s, GS_H_STREAM);
-    for (size_t i = 0; i < s->nallocs; i++) {
-      if (s->allocs[i].global) continue;
-      d->cuCtxSetCurrent(s->allocs[i].ctx);
-      d->cuMemFree(s->allocs[i].base);
-    }
-    release_kind(s, GS_H_MOD);
-    release_kind(s, GS_H_LIB);
-    release_kind(s, GS_H_CTX);
+    d->cuCtxSynchronize();                    /* text still being printed lands here first */
+    gs_output_unregister(s);
+  }
+  if (s->ctx) {
+    s->cur = NULL;
+    gs_session_release_in(s, NULL);          /* everything, in every context */
+    release_kind(s, GS_H_CTX, NULL);
     d->cuCtxSetCurrent(NULL);
     d->cuCtxDestroy(s->ctx);
   }
@@ -312,7 +405,7 @@ GS_EXPORT void agent_session_counters(const agent_session *s, agent_counters *ou
 
 /* Decodes one call's arguments at the stream position, runs it and appends status and result
  * to the reply. 0, or -1 when the arguments do not decode (GARBAGE_ARGS for the message). */
-static int run_call(agent_session *s, XDR *in, uint32_t proc, gs_buffer *reply) {
+static int run_call(agent_session *s, XDR *in, uint32_t proc, gs_buffer *reply, int refuse) {
   const gs_agent_proc *p = &gs_agent_procs[proc];
   /* one allocation big enough for any args and res struct */
   union { char c[1024]; long double align; } args, res;
@@ -323,8 +416,9 @@ static int run_call(agent_session *s, XDR *in, uint32_t proc, gs_buffer *reply) 
     xdr_free(p->xargs, (char *)&args);
     return -1;
   }
-  CUresult e = p->fn(s, &args, &res);
-  s->counters.calls++;
+  /* refuse: the reply is already as big as one may be; the call is not run */
+  CUresult e = refuse ? CUDA_ERROR_OUT_OF_MEMORY : p->fn(s, &args, &res);
+  if (!refuse) s->counters.calls++;
   if (p->xargs) xdr_free(p->xargs, (char *)&args);
 
   size_t body = (e == CUDA_SUCCESS && p->xres) ? xdr_sizeof(p->xres, &res) : 0;
@@ -345,6 +439,10 @@ static int run_call(agent_session *s, XDR *in, uint32_t proc, gs_buffer *reply) 
   if (p->xres) xdr_free(p->xres, (char *)&res);
   return rc;
 }
+
+/* Past this many reply bytes the rest of a batch is answered CUDA_ERROR_OUT_OF_MEMORY without
+ * running (our client never asks for more than 64 MiB in one reply; the link carries 256). */
+#define GS_REPLY_BUDGET (GS_LINK_MAX_MESSAGE / 2)
 
 static int valid_proc(uint32_t proc) {
   return proc >= GS_FIRST_PROC && proc < GS_PROC_LIMIT && gs_agent_procs[proc].fn;
@@ -405,7 +503,7 @@ GS_EXPORT int agent_session_handle(agent_session *s, const uint8_t *req, size_t 
       bad = 1;
       break;
     }
-    if (run_call(s, &in, p, reply) < 0) bad = 1;
+    if (run_call(s, &in, p, reply, reply->len - start > GS_REPLY_BUDGET) < 0) bad = 1;
   }
   /* trailing bytes after the last call mean the message is not what it claims */
   if (!bad && xdr_getpos(&in) != len - (size_t)pos) bad = 1;

@@ -50,6 +50,8 @@ struct agent_session {
   int dtoh_compress;     /* did the first chunk of the current D2H copy compress well? */
   ZSTD_CCtx *zc;
   ZSTD_DCtx *zd;
+  gs_buffer output;      /* device printf text not yet fetched (gs_take_output) */
+  agent_session *next_live;
 };
 
 /* The generated per-procedure table. */
@@ -70,6 +72,10 @@ void gs_handle_drop(agent_session *s, int kind, uint64_t id);
 gs_handle_slot *gs_handle_slot_of(agent_session *s, int kind, uint64_t id);
 CUresult gs_device_get(agent_session *s, int client_ordinal, CUdevice *dev);
 
+/* Destroys what the client made in context ctx: events, streams, memory, modules, libraries
+ * (cuDevicePrimaryCtxReset, session close). */
+void gs_session_release_in(agent_session *s, CUcontext ctx);
+
 /* allocations */
 CUresult gs_range_check(agent_session *s, CUdeviceptr p, uint64_t n);
 CUresult gs_alloc_check_base(agent_session *s, CUdeviceptr p);
@@ -79,6 +85,11 @@ void gs_alloc_forget(agent_session *s, CUdeviceptr p);
 /* module images by content hash, shared by all sessions of the process */
 int gs_image_cache_get(const uint8_t hash[GS_HASH_LEN], uint8_t **image, size_t *len);
 int gs_image_cache_put(const uint8_t hash[GS_HASH_LEN], const uint8_t *image, size_t len);
+
+/* device printf: text goes to the only live session (several: to the agent's stdout) */
+void gs_output_register(agent_session *s);
+void gs_output_unregister(agent_session *s);
+CUresult gs_output_take(agent_session *s, char **text, u_int *len);
 
 /* the driver, loaded once per process */
 const gs_driver *gs_driver_load(const char *path, char *err, size_t errlen);

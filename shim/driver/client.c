@@ -53,6 +53,57 @@ static struct {
   cache_entry *cache[CACHE_BUCKETS];
 } G = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
+/* ---- sticky errors ------------------------------------------------------------------------
+ * A fault on the device (illegal address, trap, ...) leaves its context unusable: once a reply
+ * reports one, every later call in that context returns it at once - the queued ones too -
+ * until the context is reset or destroyed. */
+
+#define MAX_STICKY 16
+
+static struct {
+  uint64_t ctx;
+  CUresult err;
+} sticky[MAX_STICKY];
+static size_t nsticky;
+
+static int is_fatal(CUresult e) {
+  switch ((int)e) {
+  case CUDA_ERROR_ILLEGAL_ADDRESS: case CUDA_ERROR_LAUNCH_TIMEOUT: case CUDA_ERROR_ASSERT:
+  case CUDA_ERROR_HARDWARE_STACK_ERROR: case CUDA_ERROR_ILLEGAL_INSTRUCTION:
+  case CUDA_ERROR_MISALIGNED_ADDRESS: case CUDA_ERROR_INVALID_ADDRESS_SPACE:
+  case CUDA_ERROR_INVALID_PC: case CUDA_ERROR_LAUNCH_FAILED:
+    return 1;
+  default:
+    return 0;
+  }
+}
+
+/* lock held */
+static void note_fatal(CUresult e) {
+  if (!is_fatal(e)) return;
+  uint64_t ctx = gs_client_current_ctx();
+  for (size_t i = 0; i < nsticky; i++)
+    if (sticky[i].ctx == ctx) return;
+  if (nsticky < MAX_STICKY) sticky[nsticky++] = (typeof(sticky[0])){ctx, e};
+}
+
+/* lock held */
+static CUresult sticky_error(void) {
+  uint64_t ctx = gs_client_current_ctx();
+  for (size_t i = 0; i < nsticky; i++)
+    if (sticky[i].ctx == ctx) return sticky[i].err;
+  return CUDA_SUCCESS;
+}
+
+void gs_client_forget_context_errors(uint64_t ctx) {
+  pthread_mutex_lock(&G.lock);
+  for (size_t i = 0; i < nsticky;)
+    if (sticky[i].ctx == ctx) sticky[i] = sticky[--nsticky];
+    else i++;
+  G.deferred = CUDA_SUCCESS;
+  pthread_mutex_unlock(&G.lock);
+}
+
 /* ---- link state -------------------------------------------------------------------------- */
 
 static CUresult link_lost(const char *why) {
@@ -87,6 +138,10 @@ CUresult gs_begin(void) {
   CUresult e = ensure_link();
   if (e) pthread_mutex_unlock(&G.lock);
   return e;
+}
+
+CUresult gs_sticky_error(void) {
+  return sticky_error();
 }
 
 void gs_end(void) {
@@ -268,13 +323,33 @@ static CUresult drain(void) {
   return CUDA_SUCCESS;
 }
 
+/* Device printf text the agent held for us: to our stdout, as the driver flushes it at sync
+ * points. */
+static int decode_output(XDR *x, gs_pending *p) {
+  (void)p;
+  u_int len;
+  if (!xdr_u_int(x, &len) || len > GS_MAX_BYTES) return -1;
+  if (len == 0) return 0;
+  const char *text = (const char *)xdr_inline(x, (int)((len + 3u) & ~3u));
+  if (!text) return -1;
+  fwrite(text, 1, len, stdout);
+  fflush(stdout);
+  return 0;
+}
+
 CUresult gs_flush(int wait) {
+  if (wait && G.state == LINK_OPEN) {
+    gs_pending p = {.decode = decode_output};
+    CUresult e = gs_enqueue(GS_gs_take_output, 0, 0, &p);
+    if (e) return e;
+  }
   if (send_queue(wait) < 0) return CUDA_ERROR_LAUNCH_FAILED;
   if (!wait) return CUDA_SUCCESS;
   CUresult e = drain();
   if (e) return e;
   e = G.deferred;
   G.deferred = CUDA_SUCCESS;
+  note_fatal(e);
   return e;
 }
 
@@ -362,6 +437,11 @@ CUresult gs_call(uint32_t proc, unsigned flags, xdrproc_t xargs, void *args, xdr
       return CUDA_ERROR_UNKNOWN;
     }
   }
+  if (!(flags & GS_F_SYNC) && (e = sticky_error()) != CUDA_SUCCESS) {
+    gs_end();
+    gs_buffer_free(&key);
+    return e;
+  }
   gs_pending p = {0};
   CUresult status = CUDA_ERROR_UNKNOWN;
   if (flags & GS_F_SYNC) {
@@ -379,11 +459,16 @@ CUresult gs_call(uint32_t proc, unsigned flags, xdrproc_t xargs, void *args, xdr
       if (status != CUDA_SUCCESS) {
         if (e != CUDA_SUCCESS) G.deferred = e;
         e = status;
-      } else if (caching && e == CUDA_SUCCESS) {
-        cache_put(&key, &val);
+      } else {
+        if (caching) cache_put(&key, &val);
+        if (e != CUDA_SUCCESS && !(flags & GS_F_REPORT)) {
+          G.deferred = e;                 /* kept for the next synchronizing call */
+          e = CUDA_SUCCESS;
+        }
       }
     }
   }
+  note_fatal(e);
   gs_end();
   gs_buffer_free(&key);
   gs_buffer_free(&val);

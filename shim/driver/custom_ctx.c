@@ -64,10 +64,34 @@ GS_EXPORT CUresult CUDAAPI cuCtxDestroy(CUcontext ctx) {
   cuCtxDestroy_args a = {(uint64_t)(uintptr_t)ctx};
   CUresult e = gs_call(GS_cuCtxDestroy, GS_F_SYNC, (xdrproc_t)xdr_cuCtxDestroy_args, &a, 0, 0);
   if (e) return e;
+  gs_client_forget_context_errors((uint64_t)(uintptr_t)ctx);
   /* it leaves this thread's stack */
   int out = 0;
   for (int i = 0; i < ctx_depth; i++)
     if (ctx_stack[i] != (uint64_t)(uintptr_t)ctx) ctx_stack[out++] = ctx_stack[i];
   ctx_depth = out;
   return CUDA_SUCCESS;
+}
+
+/* The older ABI versions of cuCtxCreate, for programs and libraries built before CUDA 12.5:
+ * v2 (flags, dev) and v3 (execution-affinity parameters, not forwarded). */
+CUresult CUDAAPI gs_cuCtxCreate_v2(CUcontext *pctx, unsigned int flags, CUdevice dev)
+    __asm__("cuCtxCreate_v2");
+GS_EXPORT CUresult CUDAAPI gs_cuCtxCreate_v2(CUcontext *pctx, unsigned int flags, CUdevice dev) {
+  return cuCtxCreate(pctx, NULL, flags, dev);
+}
+
+CUresult CUDAAPI gs_cuCtxCreate_v3(CUcontext *pctx, CUexecAffinityParam *paramsArray,
+                                   int numParams, unsigned int flags, CUdevice dev)
+    __asm__("cuCtxCreate_v3");
+GS_EXPORT CUresult CUDAAPI gs_cuCtxCreate_v3(CUcontext *pctx, CUexecAffinityParam *paramsArray,
+                                             int numParams, unsigned int flags, CUdevice dev) {
+  (void)paramsArray, (void)numParams;
+  return cuCtxCreate(pctx, NULL, flags, dev);
+}
+
+void *gs_client_ctx_create_for_version(int cudaVersion) {
+  if (cudaVersion < 11040) return (void *)gs_cuCtxCreate_v2;
+  if (cudaVersion < 12050) return (void *)gs_cuCtxCreate_v3;
+  return (void *)cuCtxCreate;
 }

@@ -77,6 +77,30 @@ static int find_alloc(CUdeviceptr p, alloc *out) {
   return rc;
 }
 
+/* Forgets the allocations made in context ctx (its reset freed them). */
+static void forget_allocs_of(uint64_t ctx) {
+  pthread_mutex_lock(&alloc_lock);
+  for (size_t i = 0; i < nallocs;)
+    if (allocs[i].ctx == ctx) allocs[i] = allocs[--nallocs];
+    else i++;
+  pthread_mutex_unlock(&alloc_lock);
+}
+
+/* A reset frees everything made in the primary context on the agent; the client forgets it. */
+GS_EXPORT CUresult CUDAAPI cuDevicePrimaryCtxReset(CUdevice dev) {
+  CUcontext primary;
+  CUresult e = cuDevicePrimaryCtxRetain(&primary, dev);
+  if (e) return e;
+  cuDevicePrimaryCtxReset_args a = {dev};
+  e = gs_call(GS_cuDevicePrimaryCtxReset, GS_F_SYNC,
+              (xdrproc_t)xdr_cuDevicePrimaryCtxReset_args, &a, 0, 0);
+  if (e == CUDA_SUCCESS) {
+    forget_allocs_of((uint64_t)(uintptr_t)primary);
+    gs_client_forget_context_errors((uint64_t)(uintptr_t)primary);  /* gone with the old one */
+  }
+  return e;
+}
+
 GS_EXPORT CUresult CUDAAPI cuMemFree(CUdeviceptr dptr) {
   if (dptr == 0) return CUDA_SUCCESS;
   if (gs_client_forget_alloc(dptr) < 0) return CUDA_ERROR_INVALID_VALUE;
@@ -86,10 +110,69 @@ GS_EXPORT CUresult CUDAAPI cuMemFree(CUdeviceptr dptr) {
 
 /* ---- host memory ------------------------------------------------------------------------- */
 
+/* Page-locked host memory is plain host memory here (it never leaves this machine); the table
+ * remembers it so pointer attributes and flags answer as a driver would. */
+typedef struct {
+  uintptr_t base;
+  size_t size;
+  unsigned flags;
+  int registered;      /* cuMemHostRegister'ed (not ours to free) */
+} host_range;
+
+static host_range *hosts;
+static size_t nhosts, caphosts;
+
+static int host_note(void *p, size_t size, unsigned flags, int registered) {
+  pthread_mutex_lock(&alloc_lock);
+  int rc = 0;
+  if (nhosts == caphosts) {
+    size_t cap = caphosts ? caphosts * 2 : 32;
+    host_range *h = realloc(hosts, cap * sizeof *h);
+    if (h) {
+      hosts = h;
+      caphosts = cap;
+    }
+  }
+  if (nhosts < caphosts) hosts[nhosts++] = (host_range){(uintptr_t)p, size, flags, registered};
+  else rc = -1;
+  pthread_mutex_unlock(&alloc_lock);
+  return rc;
+}
+
+/* Forgets the range starting at p that was (registered ? registered : allocated). 0 or -1. */
+static int host_forget(void *p, int registered) {
+  pthread_mutex_lock(&alloc_lock);
+  int rc = -1;
+  for (size_t i = 0; i < nhosts; i++)
+    if (hosts[i].base == (uintptr_t)p && hosts[i].registered == registered) {
+      hosts[i] = hosts[--nhosts];
+      rc = 0;
+      break;
+    }
+  pthread_mutex_unlock(&alloc_lock);
+  return rc;
+}
+
+static int host_find(uintptr_t p, host_range *out) {
+  pthread_mutex_lock(&alloc_lock);
+  int rc = -1;
+  for (size_t i = 0; i < nhosts && rc < 0; i++)
+    if (p >= hosts[i].base && p - hosts[i].base < hosts[i].size) {
+      *out = hosts[i];
+      rc = 0;
+    }
+  pthread_mutex_unlock(&alloc_lock);
+  return rc;
+}
+
 GS_EXPORT CUresult CUDAAPI cuMemHostAlloc(void **pp, size_t bytesize, unsigned int Flags) {
-  (void)Flags;
   if (!pp || bytesize == 0) return CUDA_ERROR_INVALID_VALUE;
   if (posix_memalign(pp, 4096, bytesize) != 0) return CUDA_ERROR_OUT_OF_MEMORY;
+  if (host_note(*pp, bytesize, Flags, 0) < 0) {
+    free(*pp);
+    *pp = NULL;
+    return CUDA_ERROR_OUT_OF_MEMORY;
+  }
   return CUDA_SUCCESS;
 }
 
@@ -98,17 +181,22 @@ GS_EXPORT CUresult CUDAAPI cuMemAllocHost(void **pp, size_t bytesize) {
 }
 
 GS_EXPORT CUresult CUDAAPI cuMemFreeHost(void *p) {
+  if (!p) return CUDA_SUCCESS;
+  if (host_forget(p, 0) < 0) return CUDA_ERROR_INVALID_VALUE;
   free(p);
   return CUDA_SUCCESS;
 }
 
 GS_EXPORT CUresult CUDAAPI cuMemHostRegister(void *p, size_t bytesize, unsigned int Flags) {
-  (void)Flags;
-  return (p && bytesize) ? CUDA_SUCCESS : CUDA_ERROR_INVALID_VALUE;
+  if (!p || !bytesize) return CUDA_ERROR_INVALID_VALUE;
+  host_range h;
+  if (host_find((uintptr_t)p, &h) == 0) return CUDA_ERROR_HOST_MEMORY_ALREADY_REGISTERED;
+  return host_note(p, bytesize, Flags, 1) < 0 ? CUDA_ERROR_OUT_OF_MEMORY : CUDA_SUCCESS;
 }
 
 GS_EXPORT CUresult CUDAAPI cuMemHostUnregister(void *p) {
-  return p ? CUDA_SUCCESS : CUDA_ERROR_INVALID_VALUE;
+  if (!p) return CUDA_ERROR_INVALID_VALUE;
+  return host_forget(p, 1) < 0 ? CUDA_ERROR_HOST_MEMORY_NOT_REGISTERED : CUDA_SUCCESS;
 }
 
 /* Host memory never maps into the remote device's address space. */
@@ -119,8 +207,9 @@ GS_EXPORT CUresult CUDAAPI cuMemHostGetDevicePointer(CUdeviceptr *pdptr, void *p
 }
 
 GS_EXPORT CUresult CUDAAPI cuMemHostGetFlags(unsigned int *pFlags, void *p) {
-  if (!pFlags || !p) return CUDA_ERROR_INVALID_VALUE;
-  *pFlags = 0;
+  host_range h;
+  if (!pFlags || !p || host_find((uintptr_t)p, &h) < 0) return CUDA_ERROR_INVALID_VALUE;
+  *pFlags = h.flags;
   return CUDA_SUCCESS;
 }
 
@@ -133,9 +222,30 @@ GS_EXPORT CUresult CUDAAPI cuMemAllocManaged(CUdeviceptr *dptr, size_t bytesize,
 
 /* ---- pointer attributes, from the client's own table ------------------------------------- */
 
+/* Page-locked host memory: a host pointer, not reachable from the (remote) device. */
+static CUresult host_pointer_attribute(void *data, CUpointer_attribute attr, CUdeviceptr ptr,
+                                       const host_range *h) {
+  switch (attr) {
+  case CU_POINTER_ATTRIBUTE_CONTEXT:
+    *(CUcontext *)data = (CUcontext)(uintptr_t)gs_client_current_ctx();
+    break;
+  case CU_POINTER_ATTRIBUTE_MEMORY_TYPE: *(unsigned *)data = CU_MEMORYTYPE_HOST; break;
+  case CU_POINTER_ATTRIBUTE_HOST_POINTER: *(void **)data = (void *)(uintptr_t)ptr; break;
+  case CU_POINTER_ATTRIBUTE_IS_MANAGED: *(int *)data = 0; break;
+  case CU_POINTER_ATTRIBUTE_MAPPED: *(int *)data = 1; break;
+  case CU_POINTER_ATTRIBUTE_DEVICE_ORDINAL: *(int *)data = 0; break;
+  case CU_POINTER_ATTRIBUTE_RANGE_START_ADDR: *(CUdeviceptr *)data = h->base; break;
+  case CU_POINTER_ATTRIBUTE_RANGE_SIZE: *(size_t *)data = h->size; break;
+  default: return CUDA_ERROR_NOT_SUPPORTED;   /* device pointer: host memory is not mapped */
+  }
+  return CUDA_SUCCESS;
+}
+
 static CUresult pointer_attribute(void *data, CUpointer_attribute attr, CUdeviceptr ptr) {
   alloc a = {0};
   int device = find_alloc(ptr, &a) == 0;
+  host_range h;
+  if (!device && host_find(ptr, &h) == 0) return host_pointer_attribute(data, attr, ptr, &h);
   if (!device && attr != CU_POINTER_ATTRIBUTE_MEMORY_TYPE && attr != CU_POINTER_ATTRIBUTE_MAPPED &&
       attr != CU_POINTER_ATTRIBUTE_IS_MANAGED)
     return CUDA_ERROR_INVALID_VALUE;                         /* as for unregistered host memory */
@@ -263,6 +373,10 @@ static CUresult copy(int dir, CUdeviceptr dst, CUdeviceptr src, size_t n, CUstre
   if (n && (!dst || !src)) return CUDA_ERROR_INVALID_VALUE;
   CUresult e = gs_begin();
   if (e) return e;
+  if (!sync && (e = gs_sticky_error()) != CUDA_SUCCESS) {
+    gs_end();
+    return e;
+  }
   e = queue_copy(dir, dst, src, n, (uint64_t)(uintptr_t)stream);
   if (e == CUDA_SUCCESS && sync) e = gs_flush(1);
   gs_end();

@@ -37,10 +37,21 @@ GS_EXPORT CUresult CUDAAPI cuLaunchHostFunc(CUstream hStream, CUhostFn fn, void 
   return CUDA_SUCCESS;
 }
 
+/* A stream callback: like a host function, with the stream's status. */
+GS_EXPORT CUresult CUDAAPI cuStreamAddCallback(CUstream hStream, CUstreamCallback callback,
+                                               void *userData, unsigned int flags) {
+  if (!callback || flags != 0) return CUDA_ERROR_INVALID_VALUE;
+  CUresult status = cuStreamSynchronize(hStream);
+  if (status == CUDA_ERROR_LAUNCH_FAILED || status == CUDA_ERROR_NOT_INITIALIZED) return status;
+  callback(hStream, status, userData);
+  return CUDA_SUCCESS;
+}
+
 /* By API name: the newest ABI version of each function is the one we export, whatever version
- * the caller names (no program asks for the pre-3.2 32-bit forms). */
-static void *lookup(const char *symbol) {
-  for (const gs_export *x = gs_exports; x->name; x++)
+ * the caller names (no program asks for the pre-3.2 32-bit forms); cuCtxCreate is chosen by
+ * version since its signature changed in 11.4 and 12.5. */
+static void *lookup(const gs_export *table, const char *symbol) {
+  for (const gs_export *x = table; x->name; x++)
     if (strcmp(x->name, symbol) == 0) return x->fn;
   return NULL;
 }
@@ -48,9 +59,13 @@ static void *lookup(const char *symbol) {
 GS_EXPORT CUresult CUDAAPI cuGetProcAddress(const char *symbol, void **pfn, int cudaVersion,
                                             cuuint64_t flags,
                                             CUdriverProcAddressQueryResult *symbolStatus) {
-  (void)cudaVersion, (void)flags;
   if (!symbol || !pfn) return CUDA_ERROR_INVALID_VALUE;
-  *pfn = lookup(symbol);
+  *pfn = NULL;
+  if (flags & CU_GET_PROC_ADDRESS_PER_THREAD_DEFAULT_STREAM) *pfn = lookup(gs_exports_ptds, symbol);
+  /* the one exported function whose signature changed across the versions callers name */
+  if (!*pfn)
+    *pfn = strcmp(symbol, "cuCtxCreate") == 0 ? gs_client_ctx_create_for_version(cudaVersion)
+                                              : lookup(gs_exports, symbol);
   if (symbolStatus)
     *symbolStatus = *pfn ? CU_GET_PROC_ADDRESS_SUCCESS : CU_GET_PROC_ADDRESS_SYMBOL_NOT_FOUND;
   return *pfn ? CUDA_SUCCESS : CUDA_ERROR_NOT_FOUND;

@@ -6,6 +6,7 @@
  *  - cuLaunchKernel checks the launch against the device's cached limits, packs kernelParams
  *    (or takes the `extra` buffer) into one buffer and queues the launch without waiting. */
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -119,6 +120,48 @@ GS_EXPORT CUresult CUDAAPI cuLibraryLoadData(CUlibrary *library, const void *cod
   uint64_t h;
   CUresult e = load_image(code, GS_LOAD_LIBRARY, &h);
   if (e == CUDA_SUCCESS) *library = (CUlibrary)(uintptr_t)h;
+  return e;
+}
+
+/* A whole file, NUL-terminated (PTX text needs it); NULL if it cannot be read. */
+static void *read_whole_file(const char *path) {
+  FILE *f = path ? fopen(path, "rb") : NULL;
+  if (!f) return NULL;
+  void *p = NULL;
+  long n;
+  if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 && fseek(f, 0, SEEK_SET) == 0 &&
+      (p = malloc((size_t)n + 1)) != NULL) {
+    if (fread(p, 1, (size_t)n, f) != (size_t)n) {
+      free(p);
+      p = NULL;
+    } else {
+      ((char *)p)[n] = 0;
+    }
+  }
+  fclose(f);
+  return p;
+}
+
+GS_EXPORT CUresult CUDAAPI cuModuleLoad(CUmodule *module, const char *fname) {
+  void *image = read_whole_file(fname);
+  if (!image) return CUDA_ERROR_FILE_NOT_FOUND;
+  CUresult e = cuModuleLoadData(module, image);
+  free(image);
+  return e;
+}
+
+GS_EXPORT CUresult CUDAAPI cuLibraryLoadFromFile(CUlibrary *library, const char *fileName,
+                                                 CUjit_option *jitOptions,
+                                                 void **jitOptionsValues,
+                                                 unsigned int numJitOptions,
+                                                 CUlibraryOption *libraryOptions,
+                                                 void **libraryOptionValues,
+                                                 unsigned int numLibraryOptions) {
+  void *image = read_whole_file(fileName);
+  if (!image) return CUDA_ERROR_FILE_NOT_FOUND;
+  CUresult e = cuLibraryLoadData(library, image, jitOptions, jitOptionsValues, numJitOptions,
+                                 libraryOptions, libraryOptionValues, numLibraryOptions);
+  free(image);
   return e;
 }
 
@@ -294,6 +337,13 @@ GS_EXPORT CUresult CUDAAPI cuLaunchKernel(CUfunction f, unsigned int gridDimX,
   const unsigned g[3] = {gridDimX, gridDimY, gridDimZ}, b[3] = {blockDimX, blockDimY, blockDimZ};
   CUresult e = check_launch(g, b);
   if (e) return e;
+  if (sharedMemBytes > 0) {
+    /* over the function's dynamic shared memory limit: refused at once, as a device does */
+    int max_dynamic;
+    e = cuFuncGetAttribute(&max_dynamic, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, f);
+    if (e) return e;
+    if (sharedMemBytes > (unsigned)max_dynamic) return CUDA_ERROR_INVALID_VALUE;
+  }
   const layout *l;
   if ((e = get_layout(f, &l))) return e;
 
@@ -324,4 +374,14 @@ GS_EXPORT CUresult CUDAAPI cuLaunchKernel(CUfunction f, unsigned int gridDimX,
   e = gs_call(GS_gs_launch, 0, (xdrproc_t)xdr_gs_launch_args, &a, 0, 0);
   free(heap);
   return e;
+}
+
+/* The extended launch: its configuration's dimensions, shared memory and stream; launch
+ * attributes (clusters, cooperative, priorities...) are not forwarded yet. */
+GS_EXPORT CUresult CUDAAPI cuLaunchKernelEx(const CUlaunchConfig *config, CUfunction f,
+                                            void **kernelParams, void **extra) {
+  if (!config || (config->numAttrs && !config->attrs)) return CUDA_ERROR_INVALID_VALUE;
+  return cuLaunchKernel(f, config->gridDimX, config->gridDimY, config->gridDimZ,
+                        config->blockDimX, config->blockDimY, config->blockDimZ,
+                        config->sharedMemBytes, config->hStream, kernelParams, extra);
 }

@@ -4,10 +4,13 @@
  * Rules (docs/protocol.md has the long form):
  *  - async rows are encoded into the queue and return CUDA_SUCCESS at once;
  *  - a sync row sends the queue plus itself as one batch and waits for that one reply;
- *  - the first error of a queued call is kept and returned by the next sync call that itself
- *    succeeded (as CUDA reports errors of asynchronous work);
+ *  - the first error of a queued call is kept and returned by the next synchronizing call
+ *    (rows flagged report: context/stream/event synchronize and query) or synchronous copy
+ *    that itself succeeded, as CUDA reports errors of asynchronous work;
  *  - the link opens on the first call; if it cannot, cuInit returns CUDA_ERROR_NO_DEVICE and
  *    every other call CUDA_ERROR_NOT_INITIALIZED, after one line on stderr;
+ *  - a device fault (illegal address, trap...) is sticky: once reported, every later call in
+ *    that context returns it at once, until cuDevicePrimaryCtxReset / cuCtxDestroy;
  *  - a link lost mid-run makes that call and every later one return CUDA_ERROR_LAUNCH_FAILED
  *    (the error a device that died under the program gives), after one line on stderr.
  * One lock serializes the queue and the link; stubs hold it only while encoding and waiting. */
@@ -60,6 +63,15 @@ uint64_t gs_client_current_ctx(void);
 void gs_client_note_alloc(CUdeviceptr p, uint64_t size, int global);
 int gs_client_forget_alloc(CUdeviceptr p);        /* 0, or -1 if p is no allocation's base */
 int gs_client_is_device(CUdeviceptr p);
+
+/* cuGetProcAddress("cuCtxCreate", version): the entry point whose signature that version knew. */
+void *gs_client_ctx_create_for_version(int cudaVersion);
+
+/* After a reset or destruction of context ctx: its sticky error and any error a queued call
+ * left for the next synchronizing call are gone. */
+void gs_client_forget_context_errors(uint64_t ctx);
+/* The sticky error of the calling thread's context (lock held), or CUDA_SUCCESS. */
+CUresult gs_sticky_error(void);
 
 /* Cached device attribute of device 0 (launch checks). */
 int gs_client_device_attr(CUdevice_attribute a, int *value);

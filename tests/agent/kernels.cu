@@ -13,3 +13,10 @@ extern "C" __global__ void scale_add(double *x, double f, char tag, int n) {
 extern "C" __global__ void bump(unsigned *counter) {
   if (threadIdx.x == 0 && blockIdx.x == 0) *counter += 1;
 }
+
+#include <cstdio>
+extern "C" __global__ void hello(int tag) {
+  if (threadIdx.x == 1) printf("hello from block %d tag %d\n", blockIdx.x, tag);
+}
+
+extern "C" __global__ void write_far(int *p, long long offset) { p[offset + threadIdx.x] = 42; }

@@ -6,6 +6,7 @@
  * argv[1]: the fatbin. */
 #include <stdint.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "inprocess.h"
@@ -108,9 +109,61 @@ int main(int argc, char **argv) {
   CU_OK(cuMemcpyDtoH(&count, counter, 4));
   CHECK(count == LAUNCHES);
 
+  /* the extended launch, a module from a file, and the cuLibrary path */
+  CUlaunchConfig cfg = {0};
+  cfg.gridDimX = cfg.gridDimY = cfg.gridDimZ = 1;
+  cfg.blockDimX = 32;
+  cfg.blockDimY = cfg.blockDimZ = 1;
+  CU_OK(cuLaunchKernelEx(&cfg, bump, bargs, NULL));
+  CU_OK(cuMemcpyDtoH(&count, counter, 4));
+  CHECK(count == LAUNCHES + 1);
+  CUmodule m3;
+  CU_OK(cuModuleLoad(&m3, argv[1]));
+  CU_EXPECT(cuModuleLoad(&m3, "/nonexistent/x.fatbin"), CUDA_ERROR_FILE_NOT_FOUND);
+  CU_OK(cuModuleUnload(m3));
+  CUlibrary lib;
+  CUkernel k;
+  CUfunction kf;
+  CU_OK(cuLibraryLoadFromFile(&lib, argv[1], NULL, NULL, 0, NULL, NULL, 0));
+  CU_OK(cuLibraryGetKernel(&k, lib, "bump"));
+  CU_OK(cuKernelGetFunction(&kf, k));
+  CU_OK(cuLaunchKernel(kf, 1, 1, 1, 32, 1, 1, 0, 0, bargs, NULL));
+  CU_OK(cuMemcpyDtoH(&count, counter, 4));
+  CHECK(count == LAUNCHES + 2);
+  CU_OK(cuLibraryUnload(lib));
+  CU_OK(cuCtxSynchronize());
+  /* the library took its kernel and function with it */
+  CU_EXPECT(cuKernelGetFunction(&kf, k), CUDA_ERROR_INVALID_HANDLE);
+
   /* beyond the device's limits: refused on the client, at once */
   CU_EXPECT(cuLaunchKernel(bump, 1, 1, 1, 4096, 1, 1, 0, 0, bargs, NULL), CUDA_ERROR_INVALID_VALUE);
   CU_EXPECT(cuLaunchKernel(bump, 0, 1, 1, 32, 1, 1, 0, 0, bargs, NULL), CUDA_ERROR_INVALID_VALUE);
+
+  /* device printf reaches this process's stdout by the next synchronizing call */
+  CUfunction hello;
+  CU_OK(cuModuleGetFunction(&hello, m1, "hello"));
+  fflush(stdout);
+  char path[] = "/tmp/gs-agent-printf-XXXXXX";
+  int fd = mkstemp(path);
+  CHECK(fd >= 0);
+  int saved = dup(1);
+  CHECK(dup2(fd, 1) == 1);
+  int print_tag = 4321;
+  void *hargs[] = {&print_tag};
+  CU_OK(cuLaunchKernel(hello, 3, 1, 1, 32, 1, 1, 0, 0, hargs, NULL));
+  CU_OK(cuCtxSynchronize());
+  fflush(stdout);
+  CHECK(dup2(saved, 1) == 1);
+  close(saved);
+  char text[512] = {0};
+  CHECK(pread(fd, text, sizeof text - 1, 0) > 0);
+  close(fd);
+  unlink(path);
+  for (int b = 0; b < 3; b++) {
+    char line[64];
+    snprintf(line, sizeof line, "hello from block %d tag 4321\n", b);
+    CHECK(strstr(text, line));
+  }
 
   CU_OK(cuMemFree(da));
   CU_OK(cuMemFree(db));
@@ -119,6 +172,30 @@ int main(int argc, char **argv) {
   CU_OK(cuMemFree(counter));
   CU_OK(cuModuleUnload(m1));
   CU_OK(cuCtxSynchronize());
+
+  /* a device fault is sticky: reported by the next synchronizing call, then by every call,
+   * queued ones included, until the context is reset; then the device works again */
+  CUmodule m4;
+  CUfunction far;
+  CU_OK(cuModuleLoadData(&m4, image));
+  CU_OK(cuModuleGetFunction(&far, m4, "write_far"));
+  CUdeviceptr small;
+  CU_OK(cuMemAlloc(&small, 256));
+  long long offset = 1ll << 36;
+  void *fargs[] = {&small, &offset};
+  CU_OK(cuLaunchKernel(far, 1, 1, 1, 32, 1, 1, 0, 0, fargs, NULL));
+  CU_EXPECT(cuCtxSynchronize(), CUDA_ERROR_ILLEGAL_ADDRESS);
+  CU_EXPECT(cuMemsetD8Async(small, 0, 4, 0), CUDA_ERROR_ILLEGAL_ADDRESS);
+  CU_EXPECT(cuLaunchKernel(far, 1, 1, 1, 32, 1, 1, 0, 0, fargs, NULL), CUDA_ERROR_ILLEGAL_ADDRESS);
+  CU_OK(cuDevicePrimaryCtxReset(0));
+  CU_OK(cuMemAlloc(&small, 256));
+  CU_OK(cuMemsetD32(small, 77, 64));
+  unsigned back[64];
+  CU_OK(cuMemcpyDtoH(back, small, sizeof back));
+  CHECK(back[63] == 77);
+  CU_OK(cuMemFree(small));
+  CU_OK(cuCtxSynchronize());
+
   free(a), free(b), free(c), free(x), free(image);
   printf("launch: ok\n");
   return 0;

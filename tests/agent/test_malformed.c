@@ -267,6 +267,43 @@ static void test_validation(agent_session *s, agent_session *other, CUdeviceptr 
   still_serving(other);
 }
 
+/* A batch asking for more reply than one message may carry: the agent runs what fits and
+ * refuses the rest, rather than building a reply without bound. */
+static void test_reply_budget(agent_session *s) {
+  enum { CALLS = 200 };
+  CUdeviceptr big = alloc_on(s, GS_CHUNK);
+  gs_memcpy_dtoh_args a = {big, 0, (u_int)GS_CHUNK, 0};
+  call calls[CALLS];
+  for (int i = 0; i < CALLS; i++) calls[i] = (call){GS_gs_memcpy_dtoh, (xdrproc_t)xdr_gs_memcpy_dtoh_args, &a};
+  gs_buffer m = {0};
+  build(&m, calls, CALLS);
+  reply_info r = send_msg(s, m.data, m.len);
+  CHECK(r.accept == GS_RPC_SUCCESS && r.count == CALLS);
+  CHECK(reply.len < GS_LINK_MAX_MESSAGE);
+  const uint8_t *p = r.body - 4, *end = reply.data + reply.len;
+  int ran = 0, refused = 0;
+  for (int i = 0; i < CALLS; i++) {
+    CHECK(end - p >= 4);
+    int status = (int)gs_read32(p);
+    p += 4;
+    if (status == 0) {
+      CHECK(end - p >= 8);
+      uint32_t len = gs_read32(p + 4);
+      p += 8 + ((len + 3u) & ~3u);
+      ran++;
+    } else {
+      CHECK(status == CUDA_ERROR_OUT_OF_MEMORY);
+      refused++;
+    }
+  }
+  CHECK(p == end && ran > 0 && refused > 0);
+  gs_buffer_free(&m);
+  cuMemFree_args f = {big};
+  CHECK(one(s, GS_cuMemFree, (xdrproc_t)xdr_cuMemFree_args, &f).status[0] == 0);
+  reply.len = 0;
+  still_serving(s);
+}
+
 int main(int argc, char **argv) {
   CHECK(argc == 2);
   agent_device_config cfg = {argv[1], 0};
@@ -280,6 +317,7 @@ int main(int argc, char **argv) {
   test_header_errors(s);
   test_truncation_and_corruption(s, d);
   test_validation(s, other, d);
+  test_reply_budget(s);
 
   /* closing frees what the client left behind: memory back at its baseline */
   size_t free_before = 0, free_after = 0;

@@ -133,6 +133,28 @@ static void test_2d(void) {
 static void test_host_memory(void) {
   void *p;
   CU_OK(cuMemAllocHost(&p, 1 << 16));
+  /* pointer attributes: page-locked host, device, unknown host memory */
+  unsigned type = 0;
+  CU_OK(cuPointerGetAttribute(&type, CU_POINTER_ATTRIBUTE_MEMORY_TYPE, (CUdeviceptr)(uintptr_t)p + 100));
+  CHECK(type == CU_MEMORYTYPE_HOST);
+  int on_stack = 0;
+  CU_EXPECT(cuPointerGetAttribute(&type, CU_POINTER_ATTRIBUTE_MEMORY_TYPE,
+                                  (CUdeviceptr)(uintptr_t)&on_stack), CUDA_ERROR_INVALID_VALUE);
+  CUdeviceptr dev;
+  CU_OK(cuMemAlloc(&dev, 64));
+  CUpointer_attribute attrs[2] = {CU_POINTER_ATTRIBUTE_MEMORY_TYPE, CU_POINTER_ATTRIBUTE_RANGE_SIZE};
+  size_t range = 0;
+  void *data[2] = {&type, &range};
+  CU_OK(cuPointerGetAttributes(2, attrs, data, dev + 8));
+  CHECK(type == CU_MEMORYTYPE_DEVICE && range == 64);
+  CU_OK(cuMemFree(dev));
+  unsigned flags = 99;
+  CU_OK(cuMemHostGetFlags(&flags, p));
+  CHECK(flags == 0);
+  CU_OK(cuMemHostRegister(&on_stack, sizeof on_stack, 0));
+  CU_EXPECT(cuMemHostRegister(&on_stack, sizeof on_stack, 0), CUDA_ERROR_HOST_MEMORY_ALREADY_REGISTERED);
+  CU_OK(cuMemHostUnregister(&on_stack));
+  CU_EXPECT(cuMemHostUnregister(&on_stack), CUDA_ERROR_HOST_MEMORY_NOT_REGISTERED);
   CUdeviceptr d;
   CU_OK(cuMemAlloc(&d, 1 << 16));
   memset(p, 0x5A, 1 << 16);
@@ -144,13 +166,70 @@ static void test_host_memory(void) {
   CU_OK(cuMemFreeHost(p));
 }
 
+/* cuGetProcAddress answers for what we export, by version where signatures differ */
+static void test_proc_address(void) {
+  void *fn = NULL;
+  CUdriverProcAddressQueryResult st;
+  CU_OK(cuGetProcAddress("cuMemAlloc", &fn, 13000, 0, &st));
+  CHECK(fn == (void *)cuMemAlloc && st == CU_GET_PROC_ADDRESS_SUCCESS);
+  CUdeviceptr d = 0;
+  CU_OK(((CUresult(*)(CUdeviceptr *, size_t))fn)(&d, 256));
+  CU_OK(cuMemFree(d));
+  CU_OK(cuGetProcAddress("cuCtxCreate", &fn, 13000, 0, &st));
+  CHECK(fn == (void *)cuCtxCreate);
+  void *old = NULL;
+  CU_OK(cuGetProcAddress("cuCtxCreate", &old, 11000, 0, &st));
+  CHECK(old && old != fn);
+  /* the per-thread-default-stream form, called with the NULL stream */
+  void *pt = NULL;
+  CU_OK(cuGetProcAddress("cuMemsetD32Async", &pt, 13000,
+                         CU_GET_PROC_ADDRESS_PER_THREAD_DEFAULT_STREAM, &st));
+  CHECK(pt && pt != (void *)cuMemsetD32Async);
+  uint32_t word = 0;
+  CU_OK(cuMemAlloc(&d, 4));
+  CU_OK(((CUresult(*)(CUdeviceptr, unsigned, size_t, CUstream))pt)(d, 0xC0FFEEu, 1, NULL));
+  CU_OK(cuMemcpyDtoH(&word, d, 4));
+  CHECK(word == 0xC0FFEEu);
+  CU_OK(cuMemFree(d));
+  CU_EXPECT(cuGetProcAddress("cuNoSuchFunction", &fn, 13000, 0, &st), CUDA_ERROR_NOT_FOUND);
+  CHECK(fn == NULL && st == CU_GET_PROC_ADDRESS_SYMBOL_NOT_FOUND);
+  const char *s;
+  CU_OK(cuGetErrorName(CUDA_ERROR_ILLEGAL_ADDRESS, &s));
+  CHECK(strcmp(s, "CUDA_ERROR_ILLEGAL_ADDRESS") == 0);
+  CU_OK(cuGetErrorString(CUDA_ERROR_OUT_OF_MEMORY, &s));
+  CHECK(s && strlen(s) > 10);
+  CU_EXPECT(cuGetErrorName((CUresult)12345, &s), CUDA_ERROR_INVALID_VALUE);
+}
+
+/* a primary-context reset frees what was made in it, on both sides */
+static void test_reset(void) {
+  size_t free0, free1, total;
+  CU_OK(cuCtxSynchronize());
+  CU_OK(cuMemGetInfo(&free0, &total));
+  CUdeviceptr d;
+  CUstream s;
+  CU_OK(cuMemAlloc(&d, 1 << 20));
+  CU_OK(cuStreamCreate(&s, 0));
+  CU_OK(cuDevicePrimaryCtxReset(0));
+  CU_OK(cuMemGetInfo(&free1, &total));
+  CHECK(free1 >= free0);
+  CU_EXPECT(cuMemFree(d), CUDA_ERROR_INVALID_VALUE);
+  CU_EXPECT(cuStreamSynchronize(s), CUDA_ERROR_INVALID_HANDLE);
+  CU_OK(cuMemAlloc(&d, 4096));                               /* the context still works */
+  CU_OK(cuMemsetD8(d, 1, 4096));
+  CU_OK(cuMemFree(d));
+  CU_OK(cuCtxSynchronize());
+}
+
 int main(void) {
   test_setup();
+  test_proc_address();
   test_alloc_and_info();
   test_copies();
   test_memsets();
   test_2d();
   test_host_memory();
+  test_reset();
   printf("memory: ok\n");
   return 0;
 }

@@ -94,6 +94,13 @@ class Gpushim:
             except (subprocess.TimeoutExpired, ValueError):
                 pass
 
+    def kill_daemon(self):
+        """SIGKILLs the daemon (a crash) and waits until it is gone."""
+        pid = self.status()["daemon_pid"]
+        os.kill(pid, signal.SIGKILL)
+        wait_for(lambda: not pid_alive(pid), 10, "the daemon to die")
+        return pid
+
     def wait_state(self, state, timeout=15):
         return wait_for(lambda: (lambda s: s if s["state"] == state else None)(self.status()),
                         timeout, "state " + state)

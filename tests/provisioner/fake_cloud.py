@@ -59,6 +59,13 @@ class Instance:
         return any(alive(p) for p in self.agent_pids)
 
 
+def recorded_pids(inst):
+    rec = inst.dir / "agents.txt" if inst.dir else None
+    if not rec or not rec.exists():
+        return []
+    return [int(line.split()[0]) for line in rec.read_text().splitlines() if line.strip()]
+
+
 def alive(pid):
     try:
         os.kill(pid, 0)
@@ -115,22 +122,22 @@ class Cloud:
                     # port; on loopback the agent listens on that port itself.
                     env["GPUSHIM_AGENT_PORT"] = str(inst.port)
                 env.update(inst.env)
+                before = len(recorded_pids(inst))
                 subprocess.run(["sh", "-c", inst.script], env=env, cwd=str(inst.dir),
                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL, timeout=30, start_new_session=True)
-                rec = inst.dir / "agents.txt"
-                for _ in range(200):
-                    if rec.exists() and rec.read_text().strip():
+                for _ in range(250):         # the agent records itself when it starts
+                    if len(recorded_pids(inst)) > before:
                         break
                     time.sleep(0.02)
-                if rec.exists():
-                    inst.agent_pids = [int(l.split()[0]) for l in rec.read_text().splitlines()]
+                inst.agent_pids = recorded_pids(inst)
                 inst.state = "running"
                 inst.booted_at = time.time()
 
         threading.Thread(target=run, daemon=True).start()
 
     def halt(self, inst, new_state):
+        inst.agent_pids = recorded_pids(inst)
         for pid in inst.agent_pids:
             if alive(pid):
                 os.kill(pid, signal.SIGTERM)
@@ -155,6 +162,7 @@ class Cloud:
     def state(self):
         return {"instances": [{"id": i.id, "name": i.name, "status": i.state,
                                "running": i.state in ("booting", "running"),
+                               "agents_alive": [p for p in recorded_pids(i) if alive(p)],
                                "billed_seconds": i.billed_seconds(), "cost": i.cost(),
                                "periods": i.periods, "env_keys": sorted(i.env)}
                               for i in self.instances.values()],
@@ -162,8 +170,7 @@ class Cloud:
 
     def shutdown(self):
         for inst in self.instances.values():
-            if inst.state in ("booting", "running"):
-                self.halt(inst, inst.state)
+            self.halt(inst, inst.state)
 
 
 CLOUD = None

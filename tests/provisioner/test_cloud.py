@@ -58,7 +58,14 @@ class Fake:
         return self._open(req)
 
     def running(self):
-        return sorted(i["id"] for i in self.state()["instances"] if i["running"])
+        """Instances the provider bills as running, checked against the processes: a stopped
+        or terminated instance must have no live agent."""
+        insts = self.state()["instances"]
+        for i in insts:
+            if not i["running"]:
+                assert i["agents_alive"] == [], "agent alive on %s instance %s" % (
+                    i["status"], i["id"])
+        return sorted(i["id"] for i in insts if i["running"])
 
     def requests(self, method, pattern):
         import re
@@ -236,7 +243,7 @@ def test_sigkill_mid_boot_and_strangers_reconciled(gs, cloud):
     up = gs.popen_cli("up")
     st = wait_for(lambda: (lambda s: s if s.get("elapsed") is not None and s["instance"]
                            else None)(gs.status()), 15, "the instance to boot")
-    os.kill(st["daemon_pid"], signal.SIGKILL)
+    gs.kill_daemon()
     assert up.wait(10) != 0
     # Also one of "our" instances that no ledger knows (a crash before its intent row).
     if cloud.provider == "vast":
@@ -254,3 +261,13 @@ def test_sigkill_mid_boot_and_strangers_reconciled(gs, cloud):
     ours = [s for n, s in states.items() if n != "gpushim-stranger"]
     assert ours == ["stopped" if cloud.provider == "vast" else "terminated"]
     matches_ledger(gs, cloud)
+
+
+@one_provider("lambda")
+def test_launch_rate_limit_is_waited_out(gs, cloud):
+    # More 429s than the attempt count: launch keeps trying within its time budget.
+    cloud.control(faults=[{"method": "POST", "path": "launch", "status": 429, "count": 8}])
+    p = gs.cli("up", env={"GPUSHIM_HTTP_RETRIES": "3"})
+    assert p.returncode == 0, p.stderr
+    assert len(cloud.requests("POST", "launch")) == 9
+    assert len(cloud.state()["instances"]) == 1

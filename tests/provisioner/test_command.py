@@ -81,10 +81,15 @@ def test_stop_then_restart_same_instance(cmd):
 def test_destroy_only_scripts(cmd):
     gs = cmd
     configure(gs, can_stop=False)
+    # Per-second billing with a 2-minute minimum charge per run.
+    gs.env.update({"GPUSHIM_COMMAND_GRANULARITY": "second", "GPUSHIM_COMMAND_MIN_SECONDS": "120"})
     assert gs.cli("up").returncode == 0
     gs.wait_state("none", timeout=10)
     assert provider_list(gs) == []
     assert gs.ledger("SELECT state FROM instances") == [("destroyed",)]
+    [r] = gs.usage()
+    assert r["seconds"] < 120 and r["billed_seconds"] == 120 and r["min_seconds"] == 120
+    assert abs(r["cost"] - 120 * 1.5 / 3600) < 1e-12
 
 
 def test_create_failure_is_reported(cmd):
@@ -116,7 +121,7 @@ def test_crash_then_reconcile(cmd, policy):
     gs.env["GPUSHIM_ORPHAN_POLICY"] = policy
     p, _, _ = gs.session(60)
     st = gs.status()
-    os.kill(st["daemon_pid"], signal.SIGKILL)
+    gs.kill_daemon()
     p.kill()
     # An instance nobody knows (our tag, but not in the ledger) also runs there.
     subprocess.run(gs.env["GPUSHIM_COMMAND_CREATE"], shell=True, check=True,

@@ -8,7 +8,7 @@ import stat
 import subprocess
 import time
 
-from conftest import pid_alive, wait_for
+from conftest import SESSION_CLIENT, pid_alive, wait_for
 
 
 def test_up_status_down(gs):
@@ -111,7 +111,7 @@ def test_sigkill_mid_create_is_reconciled(gs):
     wait_for(lambda: gs.agent_pids(), 10, "the agent to start")
     st = wait_for(lambda: (lambda s: s if s["state"] == "starting" else None)(gs.status()), 10,
                   "starting")
-    os.kill(st["daemon_pid"], signal.SIGKILL)
+    gs.kill_daemon()
     assert up.wait(10) != 0
     orphan = gs.agent_pids()
     assert len(orphan) == 1                 # still running, unknown to anyone now
@@ -232,5 +232,45 @@ def test_watchdog_ends_agent_when_daemon_is_gone(gs):
     env = {"GPUSHIM_IDLE_GRACE": "1", "GPUSHIM_WATCHDOG_MARGIN": "1"}
     assert gs.cli("up", env=env).returncode == 0
     [agent] = gs.agent_pids()
-    os.kill(gs.status()["daemon_pid"], signal.SIGKILL)
+    gs.kill_daemon()
     wait_for(lambda: not pid_alive(agent), 15, "the agent's watchdog")
+
+
+def daemons_of(gs):
+    """Live `gpushim daemon` processes of this test's user (by their runtime dir)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            cmd = open("/proc/%s/cmdline" % entry, "rb").read().split(b"\0")
+            env = open("/proc/%s/environ" % entry, "rb").read().split(b"\0")
+        except OSError:
+            continue
+        if cmd[:2] == [b"gpushim", b"daemon"] and \
+                ("XDG_RUNTIME_DIR=" + gs.env["XDG_RUNTIME_DIR"]).encode() in env:
+            found.append(int(entry))
+    return [p for p in found if pid_alive(p)]
+
+
+def test_concurrent_first_calls_share_one_daemon_and_instance(gs):
+    # Started together, before any daemon exists: each tries to spawn one.
+    procs = [subprocess.Popen([SESSION_CLIENT, "1"], env=gs.env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    gs.children.extend(procs)
+    lines = [p.stdout.readline().split() for p in procs]
+    assert all(line and line[0] == "READY" for line in lines), lines
+    assert len({line[1] for line in lines}) == 1
+    assert len(gs.agent_pids()) == 1
+    assert len(daemons_of(gs)) == 1
+    for p in procs:
+        assert p.wait(20) == 0
+
+
+def test_provider_mismatch_is_refused(gs):
+    assert gs.cli("up").returncode == 0
+    p = gs.cli("up", env={"GPUSHIM_PROVIDER": "command", "GPUSHIM_COMMAND_CREATE": "true",
+                          "GPUSHIM_COMMAND_DESTROY": "true", "GPUSHIM_COMMAND_STATUS": "true",
+                          "GPUSHIM_COMMAND_LIST": "true"})
+    assert p.returncode == 6
+    assert "runs provider local, not command" in p.stderr and "down --exit" in p.stderr

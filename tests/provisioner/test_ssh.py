@@ -111,7 +111,7 @@ def test_ssh_crash_reconciled(gs, sshd):
     p, _, _ = gs.session(60)
     st = gs.status()
     [(tag, pid)] = remote_agents(sshd)
-    os.kill(st["daemon_pid"], signal.SIGKILL)
+    gs.kill_daemon()
     p.kill()
     assert pid_alive(pid)
     assert gs.cli("down").returncode == 0

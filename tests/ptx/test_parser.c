@@ -169,6 +169,35 @@ static void t_directives(void) {
   ptx_module_free(m);
 }
 
+/* Shared variables of a kernel body and of a function defined after it do not overlap. */
+static void t_shared_layout(void) {
+  const char *text = HEADER
+    ".func touch();\n"
+    ".visible .entry k(.param .u64 k_out)\n{\n"
+    "  .reg .b32 %r<4>; .reg .b64 %rd<3>;\n"
+    "  .shared .align 4 .b8 mine[64];\n"
+    "  ld.param.u64 %rd1, [k_out];\n"
+    "  mov.u32 %r1, %tid.x;\n  shl.b32 %r2, %r1, 2;\n"
+    "  st.shared.u32 [mine+0], 1234;\n"
+    "  call.uni touch;\n"
+    "  bar.sync 0;\n"
+    "  ld.shared.u32 %r3, [mine+0];\n"
+    "  st.global.u32 [%rd1], %r3;\n  ret;\n}\n"
+    ".func touch()\n{\n  .reg .b32 %r<2>;\n  .shared .align 4 .b8 theirs[64];\n"
+    "  st.shared.u32 [theirs+0], 99;\n  ret;\n}\n";
+  ptx_module *m = tu_parse_text(text);
+  uint32_t *out = tu_alloc(4);
+  tu_params p;
+  tu_params_init(&p, tu_kernel(m, "k"));
+  TU_PARAM(&p, out);
+  tu_launch(tu_kernel(m, "k"), 1, 32, 0, &p);
+  CHECK(*out == 1234, "kernel shared clobbered by a function's shared: %u", *out);
+  CHECK(ptx_kernel_get_info(tu_kernel(m, "k"))->static_shared_bytes >= 128, "static shared %zu",
+        ptx_kernel_get_info(tu_kernel(m, "k"))->static_shared_bytes);
+  tu_free(out);
+  ptx_module_free(m);
+}
+
 static void t_initialisers(void) {
   const char *text = HEADER
     ".global .align 4 .b8 bytes[7] = {1, 2, 3, 250};\n"
@@ -356,6 +385,19 @@ static void ref_bits(const uint32_t *in, uint32_t *w, int t) {
   for (uint32_t i = 0; i < len && pos + 20 + i < 64; i++) e |= ((v >> (pos + 20 + i)) & 1) << i;
   w[26] = lo32(e);
   w[27] = hi32(e);
+  /* bmsk.clamp (pos, len from the bfe operands, len up to 40), bmsk.wrap, szext */
+  uint32_t lenc = (c >> 8) % 41, bm = 0;
+  for (uint32_t i = pos; i < pos + (lenc > 32 ? 32 : lenc) && i < 32; i++) bm |= 1u << i;
+  w[28] = bm;
+  bm = 0;
+  for (uint32_t i = a & 31; i < (a & 31) + (b & 31) && i < 32; i++) bm |= 1u << i;
+  w[29] = bm;
+  uint32_t sz = lenc > 32 ? 32 : lenc, ext = 0;
+  for (uint32_t i = 0; i < 32; i++) ext |= (sz ? ((a >> (i < sz ? i : sz - 1)) & 1) : 0) << i;
+  w[30] = ext;
+  ext = 0;
+  for (uint32_t i = 0; i < (b & 31); i++) ext |= ((a >> i) & 1) << i;
+  w[31] = ext;
 }
 
 static void t_bits(void) {
@@ -387,8 +429,12 @@ static void t_bits(void) {
     "and.b32 %r44, %r4, 31;\nadd.u32 %r45, %r44, 20;\nshl.b32 %r33, %r2, %r45;\n" S32(92, "%r33")
     "shr.s32 %r34, %r2, %r45;\n" S32(96, "%r34")
     "add.u32 %r46, %r41, 20;\nbfe.u64 %rd21, %rd20, %r46, %r43;\n" S64(104, "%rd21")
+    "rem.u32 %r47, %r42, 41;\nbmsk.clamp.b32 %r35, %r41, %r47;\n" S32(112, "%r35")
+    "bmsk.wrap.b32 %r36, %r2, %r3;\n" S32(116, "%r36")
+    "szext.clamp.s32 %r37, %r2, %r47;\n" S32(120, "%r37")
+    "szext.wrap.u32 %r38, %r2, %r3;\n" S32(124, "%r38")
     KPOST;
-  run_and_compare("bits", text, ref_bits, 28);
+  run_and_compare("bits", text, ref_bits, 32);
 }
 
 static void ref_carry(const uint32_t *in, uint32_t *w, int t) {
@@ -494,20 +540,7 @@ static void t_float(void) {
   run_and_compare("float", text, ref_float, 16);
 }
 
-/* IEEE half bits of f: the nearest value (C conversion), then one step toward -inf when
- * rounding down and the nearest value is above f. NaN -> 0x7fff (what the engine produces). */
-static uint32_t half_bits(float f, int mode) {
-  if (isnan(f)) return 0x7fff;
-  _Float16 h = (_Float16)f;
-  uint16_t u;
-  memcpy(&u, &h, 2);
-  if (mode == FE_DOWNWARD && (float)h > f) {
-    if (u == 0x0000) u = 0x8001;
-    else if (u & 0x8000) u++;
-    else u--;
-  }
-  return u;
-}
+static uint32_t half_bits(float f, int mode) { return tu_half_round(f, mode == FE_DOWNWARD ? 2 : 0); }
 
 static void ref_convert(const uint32_t *in, uint32_t *w, int t) {
   float a = f32(in[0]);
@@ -536,10 +569,7 @@ static void ref_convert(const uint32_t *in, uint32_t *w, int t) {
   w[10] = u32f(c10);
   w[11] = half_bits(a, FE_TONEAREST);
   w[12] = half_bits(a, FE_DOWNWARD);
-  _Float16 h;
-  uint16_t hb = (uint16_t)w[11];
-  memcpy(&h, &hb, 2);
-  w[13] = isnan(a) ? 0x7fffe000u : u32f((float)h);
+  w[13] = isnan(a) ? 0x7fffe000u : u32f((float)tu_half_value((uint16_t)w[11]));
   w[14] = (half_bits(a * 2, FE_TONEAREST) << 16) | half_bits(-a, FE_TONEAREST);
   double dd = (double)sb * 1e10;
   w[15] = (uint32_t)(int32_t)(dd / 1e10);
@@ -727,7 +757,19 @@ static void ref_warp(const uint32_t *in, uint32_t *w, int t) {
   /* vote.uni over a value uniform in the warp / not uniform */
   w[4] = 1;
   w[5] = 0;
-  (void)in;
+  /* the same with a per-half-warp membermask (cooperative-groups tiles of 16) */
+  int h0 = t / 16 * 16;
+  uint32_t ballot = 0, match = 0, hsum = 0;
+  for (int j = h0; j < h0 + 16; j++) {
+    ballot |= (IN[j][0] & 1) << (j % 32);
+    if (IN[j][1] % 3 == in[1] % 3) match |= 1u << (j % 32);
+    hsum += IN[j][0] % 1000;
+  }
+  uint32_t hmask = 0xffffu << (t % 32 / 16 * 16);
+  w[6] = ballot;
+  w[7] = ballot == hmask;
+  w[8] = match;
+  w[9] = hsum;
 }
 
 static void t_warp(void) {
@@ -742,8 +784,16 @@ static void t_warp(void) {
     "$ODD:\n"
     "mov.u32 %r44, %ntid.x;\nsetp.gt.u32 %p3, %r44, 0;\nvote.sync.uni.pred %p4, %p3, 0xffffffff;\nselp.u32 %r14, 1, 0, %p4;\n" S32(16, "%r14")
     "vote.sync.uni.pred %p5, %p1, 0xffffffff;\nselp.u32 %r15, 1, 0, %p5;\n" S32(20, "%r15")
+    "mov.u32 %r50, %laneid;\nand.b32 %r51, %r50, 16;\nshl.b32 %r52, 65535, %r51;\n"
+    "and.b32 %r53, %r2, 1;\nsetp.ne.u32 %p6, %r53, 0;\n"
+    "vote.sync.ballot.b32 %r16, %p6, %r52;\n" S32(24, "%r16")
+    "vote.sync.all.pred %p7, %p6, %r52;\nselp.u32 %r17, 1, 0, %p7;\n" S32(28, "%r17")
+    "rem.u32 %r54, %r3, 3;\nmatch.any.sync.b32 %r18, %r54, %r52;\n" S32(32, "%r18")
+    "redux.sync.add.u32 %r19, %r40, %r52;\n" S32(36, "%r19")
     KPOST;
-  run_and_compare("warp", text, ref_warp, 6);
+  for (int t = 0; t < NT; t++)
+    if (t / 16 != 3 || t % 16 < 15) IN[t][0] |= (t / 16) % 2;   /* half-warp 1 all odd, 3 all but one */
+  run_and_compare("warp", text, ref_warp, 10);
 }
 
 static uint32_t ref_ack(uint32_t n) { return n <= 1 ? 1 : n * ref_ack(n - 1) + 1; }
@@ -838,7 +888,7 @@ static const struct {
   const char *name;
   void (*fn)(void);
 } cases[] = {
-  {"lexer", t_lexer}, {"directives", t_directives}, {"initialisers", t_initialisers}, {"errors", t_errors},
+  {"lexer", t_lexer}, {"directives", t_directives}, {"shared_layout", t_shared_layout}, {"initialisers", t_initialisers}, {"errors", t_errors},
   {"integer", t_integer}, {"bits", t_bits}, {"carry", t_carry}, {"float", t_float}, {"convert", t_convert},
   {"predicates", t_predicates}, {"control", t_control}, {"memory", t_memory}, {"warp", t_warp},
   {"calls", t_calls}, {"modes", t_modes},

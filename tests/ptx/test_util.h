@@ -6,6 +6,8 @@
 #include "ptx.h"
 
 #include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -196,6 +198,47 @@ static inline int tu_close_f(float a, float b, float rel) {
 static inline int tu_close_d(double a, double b, double rel) {
   if (isnan(a) || isnan(b)) return isnan(a) && isnan(b);
   return fabs(a - b) <= rel * fmax(1.0, fmax(fabs(a), fabs(b)));
+}
+
+/* ---- IEEE half reference (independent of the engine: decode with ldexp, encode by a
+ * binary search over the ordered half values) ---- */
+static inline double tu_half_value(uint16_t h) {
+  int e = (h >> 10) & 0x1f, m = h & 0x3ff;
+  double v = e == 0 ? ldexp(m, -24) : e == 31 ? (m ? NAN : INFINITY) : ldexp(1024 + m, e - 25);
+  return (h & 0x8000) ? -v : v;
+}
+
+/* Half bits of x rounded to nearest-even (mode 0), toward zero (1), down (2) or up (3).
+ * NaN gives 0x7fff, the canonical NaN the engine produces. */
+static inline uint16_t tu_half_round(double x, int mode) {
+  if (isnan(x)) return 0x7fff;
+  uint16_t sign = signbit(x) ? 0x8000 : 0;
+  double a = fabs(x);
+  /* largest finite positive half pattern with value <= a */
+  unsigned lo = 0, hi = 0x7bff;
+  if (a >= 65504.0) lo = 0x7bff;
+  else {
+    while (lo < hi) {
+      unsigned mid = (lo + hi + 1) / 2;
+      if (tu_half_value((uint16_t)mid) <= a) lo = mid;
+      else hi = mid - 1;
+    }
+  }
+  double below = tu_half_value((uint16_t)lo);
+  unsigned up = lo + 1;                       /* 0x7c00 = infinity past the largest finite */
+  double above = up == 0x7c00 ? 65536.0 : tu_half_value((uint16_t)up);
+  unsigned pick;
+  if (below == a) pick = lo;
+  else {
+    bool away_up = (mode == 3 && !sign) || (mode == 2 && sign);
+    if (mode == 1 || (mode >= 2 && !away_up)) pick = lo;
+    else if (mode >= 2) pick = up;
+    else if (a - below < above - a) pick = lo;
+    else if (a - below > above - a) pick = up;
+    else pick = (lo & 1) ? up : lo;
+  }
+  if (isinf(a)) pick = 0x7c00;
+  return (uint16_t)(sign | pick);
 }
 
 #endif

@@ -89,6 +89,29 @@ def agent_factory(tmp_path):
         a.stop()
 
 
+_spawned = []
+
+
+def spawn(argv, **kw):
+    """Popen for client processes; every one is killed when its test ends, pass or fail."""
+    p = subprocess.Popen(argv, **kw)
+    _spawned.append(p)
+    return p
+
+
+@pytest.fixture(autouse=True)
+def kill_spawned():
+    yield
+    while _spawned:
+        p = _spawned.pop()
+        if p.poll() is None:
+            p.kill()
+        p.wait()
+        for f in (p.stdout, p.stderr):
+            if f:
+                f.close()
+
+
 def client(env, *args, timeout=60):
     return subprocess.run([CLIENT, *args], capture_output=True, text=True, env=env,
                           timeout=timeout)
@@ -328,7 +351,7 @@ def many_empty_fragments(sock):
                          ids=lambda f: f.__name__)
 def test_hostile_records_after_auth(agent_factory, attack):
     agent = agent_factory("--tls", "off", "--read-timeout", "1", "--max-message", "1048576")
-    bystander = subprocess.Popen([CLIENT, "alloc", "777"], stdout=subprocess.PIPE, text=True,
+    bystander = spawn([CLIENT, "alloc", "777"], stdout=subprocess.PIPE, text=True,
                                  env=agent.env())
     try:
         assert bystander.stdout.readline().strip() == "allocated"
@@ -351,7 +374,7 @@ def test_hostile_records_after_auth(agent_factory, attack):
 
 def test_agent_killed_mid_run(agent_factory):
     agent = agent_factory("--tls", "on")
-    c = subprocess.Popen([CLIENT, "sleep", "20000"], stdout=subprocess.PIPE,
+    c = spawn([CLIENT, "sleep", "20000"], stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, text=True, env=agent.env(GPUSHIM_TIMEOUT="5"))
     assert wait_for(lambda: agent.stats()["sessions"] == 1)
     agent.proc.kill()
@@ -362,7 +385,7 @@ def test_agent_killed_mid_run(agent_factory):
 
 def test_agent_frozen_times_out(agent_factory):
     agent = agent_factory("--tls", "off")
-    c = subprocess.Popen([CLIENT, "sleep", "500"], stdout=subprocess.PIPE,
+    c = spawn([CLIENT, "sleep", "500"], stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, text=True, env=agent.env(GPUSHIM_TIMEOUT="2"))
     assert wait_for(lambda: agent.stats()["sessions"] == 1)
     os.kill(agent.proc.pid, signal.SIGSTOP)
@@ -384,7 +407,7 @@ def test_long_request_kept_alive(agent_factory):
 def test_killed_client_session_closed(agent_factory):
     agent = agent_factory("--tls", "off")
     assert client(agent.env(), "mem").stdout.strip() == "0"
-    holders = [subprocess.Popen([CLIENT, "alloc", str(n)], stdout=subprocess.PIPE, text=True,
+    holders = [spawn([CLIENT, "alloc", str(n)], stdout=subprocess.PIPE, text=True,
                                 env=agent.env()) for n in (1000, 2345)]
     for h in holders:
         assert h.stdout.readline().strip() == "allocated"
@@ -404,7 +427,7 @@ def test_killed_client_session_closed(agent_factory):
 
 def test_max_sessions(agent_factory):
     agent = agent_factory("--tls", "off", "--max-sessions", "1")
-    h = subprocess.Popen([CLIENT, "alloc", "1"], stdout=subprocess.PIPE, text=True,
+    h = spawn([CLIENT, "alloc", "1"], stdout=subprocess.PIPE, text=True,
                          env=agent.env())
     try:
         assert h.stdout.readline().strip() == "allocated"
@@ -421,17 +444,19 @@ def test_max_sessions(agent_factory):
 def test_sigterm_clean_shutdown(agent_factory, tmp_path):
     stats_file = tmp_path / "stats.json"
     agent = agent_factory("--tls", "off", "--stats-file", str(stats_file))
-    h = subprocess.Popen([CLIENT, "alloc", "5"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    h = spawn([CLIENT, "alloc", "5"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                          text=True, env=agent.env())
-    assert h.stdout.readline().strip() == "allocated"
-    agent.proc.send_signal(signal.SIGTERM)
-    assert agent.proc.wait(timeout=15) == 0
-    final = json.loads(stats_file.read_text())
-    assert final["sessions"] == 0 and final["sessions_total"] == 1
-    h.kill()
-    h.wait()
-    h.stdout.close()
-    h.stderr.close()
+    try:
+        assert h.stdout.readline().strip() == "allocated"
+        agent.proc.send_signal(signal.SIGTERM)
+        assert agent.proc.wait(timeout=15) == 0
+        final = json.loads(stats_file.read_text())
+        assert final["sessions"] == 0 and final["sessions_total"] == 1
+    finally:
+        h.kill()
+        h.wait()
+        h.stdout.close()
+        h.stderr.close()
 
 
 def test_session_open_failure_reported(agent_factory):
@@ -505,7 +530,7 @@ def test_idle_shutdown_and_heartbeat(agent_factory):
 
 def test_exit_when_idle_after_last_session(agent_factory):
     agent = agent_factory("--tls", "off", "--exit-when-idle")
-    holders = [subprocess.Popen([CLIENT, "alloc", "1"], stdout=subprocess.PIPE, text=True,
+    holders = [spawn([CLIENT, "alloc", "1"], stdout=subprocess.PIPE, text=True,
                                 env=agent.env()) for _ in range(2)]
     for h in holders:
         assert h.stdout.readline().strip() == "allocated"

@@ -35,7 +35,11 @@
     }                                                         \
   } while (0)
 
-typedef enum { RUN_DONE, RUN_BLOCKED, RUN_FAULT } run_result;
+/* RUN_YIELD: the warp went round a loop many times and lets the other warps of its block
+ * run (a warp may spin on a flag another warp sets: GPUs guarantee that progress). */
+typedef enum { RUN_DONE, RUN_BLOCKED, RUN_YIELD, RUN_FAULT } run_result;
+
+#define SPIN_BUDGET 4096   /* backward branches a warp takes before it yields */
 
 /* Execution context of the warp being run. */
 typedef struct {
@@ -72,9 +76,9 @@ static inline uint64_t dbits(double d) {
   memcpy(&u, &d, 8);
   return u;
 }
-static inline uint64_t zext(uint64_t v, int bits) { return bits >= 64 ? v : v & ((1ull << bits) - 1); }
+static inline uint64_t zext(uint64_t v, int bits) { return bits >= 64 || bits <= 0 ? v : v & ((1ull << bits) - 1); }
 static inline uint64_t sext(uint64_t v, int bits) {
-  return bits >= 64 ? v : (uint64_t)((int64_t)(v << (64 - bits)) >> (64 - bits));
+  return bits >= 64 || bits <= 0 ? v : (uint64_t)((int64_t)(v << (64 - bits)) >> (64 - bits));
 }
 static inline float ftz32(float f) {
   return (fpclassify(f) == FP_SUBNORMAL) ? copysignf(0.0f, f) : f;
@@ -236,6 +240,7 @@ static uint64_t sym_value(xctx *x, const ptx_operand *o) {
   switch (o->symkind) {
   case SYM_GLOBAL: return (uint64_t)x->L->mod->vars[o->sym].addr + (uint64_t)o->imm;
   case SYM_DYNSHARED: return x->L->dyn_off + (uint64_t)o->imm;
+  case SYM_KSHARED: return x->L->k->kshared_base + (uint64_t)o->imm;
   case SYM_LOCAL: return x->f->local_base + (uint64_t)o->imm;
   default: return (uint64_t)o->imm;
   }
@@ -448,12 +453,14 @@ static uint64_t pbuf_u64(xctx *x, int lane, uint32_t off, uint32_t size) {
 static run_result call_builtin(xctx *x, const ptx_insn *in, uint32_t m, const ptx_func *callee,
                                const ptx_operand *rets, const ptx_operand *args) {
   int nargs = args ? args->n : 0;
+  const ptx_elem *ae = args ? OPND_ELEMS(x->f->fn, args) : NULL;
+  const ptx_elem *re = rets ? OPND_ELEMS(x->f->fn, rets) : NULL;
   if (callee->builtin == BUILTIN_VPRINTF) {
     if (nargs < 2) return fault(x, in, 0, PTX_ERR_INVALID_VALUE, "vprintf needs 2 arguments");
     for (int l = 0; l < 32; l++) {
       if (!(m >> l & 1)) continue;
-      uint64_t fmt = pbuf_u64(x, l, (uint32_t)args->vregs[0], args->vsize[0]);
-      uint64_t ap = pbuf_u64(x, l, (uint32_t)args->vregs[1], args->vsize[1]);
+      uint64_t fmt = pbuf_u64(x, l, (uint32_t)ae[0].v, ae[0].size);
+      uint64_t ap = pbuf_u64(x, l, (uint32_t)ae[1].v, ae[1].size);
       readctx rc = {x, in, l};
       char *text = NULL;
       size_t len = 0;
@@ -462,9 +469,9 @@ static run_result call_builtin(xctx *x, const ptx_insn *in, uint32_t m, const pt
       ptx_emit_print(text, len);
       free(text);
       if (rets && rets->n > 0) {
-        uint8_t *p = x->f->pbuf + (size_t)l * x->f->fn->param_area + rets->vregs[0];
+        uint8_t *p = x->f->pbuf + (size_t)l * x->f->fn->param_area + re[0].v;
         int32_t r = (int32_t)len;
-        memcpy(p, &r, rets->vsize[0] < 4 ? rets->vsize[0] : 4);
+        memcpy(p, &r, re[0].size < 4 ? re[0].size : 4);
       }
     }
     return RUN_DONE;
@@ -474,7 +481,7 @@ static run_result call_builtin(xctx *x, const ptx_insn *in, uint32_t m, const pt
     readctx rc = {x, in, l};
     char msg[200] = "?", file[200] = "?", func[200] = "?";
     uint64_t a[5] = {0};
-    for (int i = 0; i < nargs && i < 5; i++) a[i] = pbuf_u64(x, l, (uint32_t)args->vregs[i], args->vsize[i]);
+    for (int i = 0; i < nargs && i < 5; i++) a[i] = pbuf_u64(x, l, (uint32_t)ae[i].v, ae[i].size);
     char *bufs[3] = {msg, file, func};
     uint64_t addrs[3] = {a[0], a[1], a[3]};
     for (int k = 0; k < 3; k++) {
@@ -518,10 +525,11 @@ static run_result do_call(xctx *x, const ptx_insn *in, uint32_t m) {
     return fault(x, in, __builtin_ctz(m), PTX_ERR_ILLEGAL_ADDRESS, "local memory stack overflow");
   /* copy arguments lane by lane */
   uint32_t carea = caller->fn->param_area, narea = callee->param_area;
+  const ptx_elem *ae = args ? OPND_ELEMS(caller->fn, args) : NULL;
   for (uint32_t i = 0; args && i < args->n && i < callee->nparams; i++) {
-    uint32_t sz = args->vsize[i] < callee->param_size[i] ? args->vsize[i] : callee->param_size[i];
+    uint32_t sz = ae[i].size < callee->param_size[i] ? ae[i].size : callee->param_size[i];
     LANES(m, memcpy(cf->pbuf + (size_t)l * narea + callee->param_off[i],
-                    caller->pbuf + (size_t)l * carea + (uint32_t)args->vregs[i], sz));
+                    caller->pbuf + (size_t)l * carea + (uint32_t)ae[i].v, sz));
   }
   cf->lanes = m;
   cf->done = 0;
@@ -547,9 +555,10 @@ static void pop_frame(xctx *x) {
   call_lists(call, &rets, &fidx);
   uint32_t live = cf->lanes & ~w->exited;
   uint32_t carea = caller->fn->param_area, narea = cf->fn->param_area;
+  const ptx_elem *re = rets ? OPND_ELEMS(caller->fn, rets) : NULL;
   for (uint32_t i = 0; rets && i < rets->n && i < cf->fn->nrets; i++) {
-    uint32_t sz = rets->vsize[i] < cf->fn->ret_size[i] ? rets->vsize[i] : cf->fn->ret_size[i];
-    LANES(live, memcpy(caller->pbuf + (size_t)l * carea + (uint32_t)rets->vregs[i],
+    uint32_t sz = re[i].size < cf->fn->ret_size[i] ? re[i].size : cf->fn->ret_size[i];
+    LANES(live, memcpy(caller->pbuf + (size_t)l * carea + (uint32_t)re[i].v,
                        cf->pbuf + (size_t)l * narea + cf->fn->ret_off[i], sz));
   }
   w->depth--;
@@ -573,6 +582,9 @@ static run_result reschedule(xctx *x) {
   }
 }
 
+/* The semantics of every instruction (exec_insn and the op_* it dispatches to). Included
+ * here, after the frame and scheduling helpers it uses, so the lane loops inline into one
+ * translation unit. */
 #include "ptx_ops.inc"
 
 static run_result run_warp(xctx *x) {
@@ -623,6 +635,8 @@ static bool warp_init(ptx_block *b, ptx_warp *w, unsigned id) {
   w->at_bar = 0;
   w->finished = false;
   w->bar_red = NULL;
+  w->bar_red_lanes = 0;
+  w->spin = SPIN_BUDGET;
   w->cache_base = w->cache_end = 0;
   w->icount = 0;
   unsigned bx = L->cfg.block[0], by = L->cfg.block[1];
@@ -671,8 +685,9 @@ static bool warp_init(ptx_block *b, ptx_warp *w, unsigned id) {
   f->done = 0;
   f->call_pc = 0;
   memset(f->pc, 0, sizeof f->pc);
+  /* local memory is not cleared between blocks (as on a GPU it starts undefined): a kernel
+   * with large per-thread arrays would otherwise pay a memset per warp and block */
   if (!local_reserve(w, k->local_bytes ? k->local_bytes : 16)) return false;
-  if (w->local) memset(w->local, 0, (size_t)w->local_stride * 32);
   w->mask = 0;
   w->pc = 0;
   w->merge_pc = UINT32_MAX;
@@ -705,6 +720,7 @@ static void release_barrier(ptx_block *b) {
       uint64_t v = in->sub == BARRED_POPC ? b->red_popc : in->sub == BARRED_AND ? b->red_and : b->red_or;
       if (d) LANES(w->bar_red_lanes, d[l] = v);
       w->bar_red = NULL;
+      w->bar_red_lanes = 0;
     }
     w->at_bar = 0;
     w->mask = 0;
@@ -740,7 +756,7 @@ ptx_status ptx_run_block(ptx_block *b, uint64_t bi) {
   ptx_status st = PTX_OK;
   uint64_t icount = 0;
   for (;;) {
-    bool all_done = true;
+    bool all_done = true, yielded = false;
     for (unsigned i = 0; i < b->nwarps; i++) {
       ptx_warp *w = &b->warps[i];
       if (w->finished) continue;
@@ -750,10 +766,12 @@ ptx_status ptx_run_block(ptx_block *b, uint64_t bi) {
         st = L->status ? L->status : PTX_ERR_ILLEGAL_INSTRUCTION;
         goto out;
       }
+      if (r == RUN_YIELD) yielded = true;
       if (!w->finished) all_done = false;
       if (__atomic_load_n(&L->faulted, __ATOMIC_RELAXED)) goto out;
     }
     if (all_done) break;
+    if (yielded) continue;   /* some warp can still run */
     /* every warp is finished or waits: release the barrier if all live threads arrived */
     unsigned live = 0, waiting = 0;
     for (unsigned i = 0; i < b->nwarps; i++) {

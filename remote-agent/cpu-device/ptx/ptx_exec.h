@@ -61,6 +61,7 @@ typedef struct {
   uintptr_t cache_base, cache_end;  /* last global range hit */
   uint8_t cc[32];               /* carry flags of add.cc / addc chains */
   uint64_t icount;
+  uint32_t spin;                /* backward branches left before yielding */
 } ptx_warp;
 
 struct ptx_block {

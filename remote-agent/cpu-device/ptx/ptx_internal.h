@@ -35,6 +35,7 @@ typedef enum {
   OP_ADDC, OP_SUBC, OP_MADC, OP_MUL24, OP_MAD24, OP_SAD,
   OP_POPC, OP_CLZ, OP_BFIND, OP_BREV, OP_BFE, OP_BFI, OP_PRMT, OP_SHF, OP_SHL, OP_SHR,
   OP_AND, OP_OR, OP_XOR, OP_NOT, OP_CNOT, OP_LOP3, OP_DP4A, OP_DP2A, OP_TESTP, OP_COPYSIGN,
+  OP_BMSK, OP_SZEXT,
   OP_RCP, OP_SQRT, OP_RSQRT, OP_SIN, OP_COS, OP_LG2, OP_EX2, OP_TANH,
   /* comparison and selection */
   OP_SETP, OP_SET, OP_SELP, OP_SLCT,
@@ -101,7 +102,7 @@ enum {
   OK_VEC,     /* {r, r, r, r} */
   OK_LABEL,   /* branch target: imm = instruction index */
   OK_FUNC,    /* call target: imm = function index */
-  OK_LIST,    /* call argument list: vregs are param symbol indices, n of them */
+  OK_LIST,    /* call argument list: elems are param offsets and sizes, n of them */
   OK_SINK,    /* _ */
 };
 
@@ -109,6 +110,7 @@ enum {
 typedef enum {
   SYM_GLOBAL,      /* module variable: value = its bound address (var index in id) */
   SYM_SHARED,      /* static shared: value = offset in the block's shared memory */
+  SYM_KSHARED,     /* shared declared in a kernel body: offset from the kernel's own region */
   SYM_DYNSHARED,   /* .extern .shared: value = the kernel's dynamic shared offset */
   SYM_LOCAL,       /* local variable/depot: value = frame local base + offset */
   SYM_KPARAM,      /* kernel parameter: offset in the launch parameter buffer */
@@ -117,17 +119,26 @@ typedef enum {
 
 #define PTX_MAXVEC 8
 
+/* One element of a vector operand (register, -1 = sink) or of a call list (param offset). */
+typedef struct {
+  int32_t v;
+  uint32_t size;      /* call lists: the parameter's size */
+} ptx_elem;
+
 typedef struct {
   uint8_t kind;
   uint8_t neg;        /* !%p */
-  uint8_t n;          /* elements of OK_VEC / OK_LIST */
   uint8_t symkind;    /* for OK_ADDR/OK_SYM with a symbol */
+  uint8_t pad;
+  uint16_t n;         /* elements of OK_VEC / OK_LIST */
+  uint32_t list;      /* OK_VEC / OK_LIST: first element in the function's elems */
   int32_t reg;        /* register index, or -1 (OK_ADDR without base register) */
   int32_t sym;        /* symbol id (var index, or unused) or -1 */
   int64_t imm;        /* offset / label index / function index / symbol value */
-  int32_t vregs[PTX_MAXVEC]; /* OK_VEC: register indices (-1 = sink); OK_LIST: param offsets */
-  uint32_t vsize[PTX_MAXVEC]; /* OK_LIST: sizes */
 } ptx_operand;
+
+/* The elements of a vector / list operand of an instruction of function fn. */
+#define OPND_ELEMS(fn, o) ((fn)->elems + (o)->list)
 
 typedef struct {
   uint16_t op;
@@ -165,6 +176,8 @@ typedef struct ptx_func {
   uint32_t nregs;
   ptx_reginit *inits;
   uint32_t ninits, capinits;
+  ptx_elem *elems;          /* elements of vector and call-list operands */
+  uint32_t nelems, capelems;
   /* params: offsets in the per-lane param area (functions) or the parameter buffer (kernels) */
   uint32_t nparams;
   uint32_t param_off[64], param_size[64];
@@ -174,6 +187,8 @@ typedef struct ptx_func {
   uint32_t param_bytes;     /* kernels: the parameter buffer size */
   uint32_t local_bytes;     /* depot size */
   uint32_t shared_bytes;    /* kernel: static shared end (module + own) */
+  uint32_t kshared_bytes;   /* kernel: bytes of shared declared in its body */
+  uint32_t kshared_base;    /* kernel: where they start (after all module-level shared) */
   unsigned maxntid[3], reqntid[3];
   bool has_dyn_shared;
   ptx_kernel_info info;

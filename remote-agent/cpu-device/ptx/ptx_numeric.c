@@ -58,17 +58,13 @@ uint16_t ptx_double_to_half(double d, int rnd) {
   double fr = frexp(a, &e);          /* a = fr * 2^e, fr in [0.5,1) */
   uint64_t mant = (uint64_t)ldexp(fr, 53);   /* 53-bit integer mantissa */
   int exp = e - 1;                    /* a = 1.xxx * 2^exp */
-  int sh;
-  if (exp < -14) sh = 53 - 1 - 24 + (-14 - exp) + 0;   /* subnormal: units of 2^-24 */
-  else sh = 53 - 11;
   uint32_t q;
   if (exp < -14) {
-    /* value in units of 2^-24: a * 2^24 = mant * 2^(exp - 52 + 24) */
-    sh = 52 - 24 - exp;
-    q = round_shift(mant, sh, rnd, neg);
+    /* subnormal: the value in units of 2^-24 is mant * 2^(exp - 52 + 24) */
+    q = round_shift(mant, 52 - 24 - exp, rnd, neg);
     return (uint16_t)(sign | q);     /* q may carry into the normal range: still right */
   }
-  q = round_shift(mant, sh, rnd, neg); /* 11 bits (or 12 on carry) */
+  q = round_shift(mant, 53 - 11, rnd, neg); /* 11 bits (or 12 on carry) */
   int he = exp + 15;
   if (q >= 2048) {
     q >>= 1;

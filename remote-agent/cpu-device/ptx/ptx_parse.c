@@ -339,7 +339,7 @@ static const opname op_table[] = {
   {"vote", OP_VOTE}, {"match", OP_MATCH}, {"activemask", OP_ACTIVEMASK},
   {"redux", OP_REDUX}, {"pmevent", OP_NOP}, {"discard", OP_PREFETCH},
   {"applypriority", OP_PREFETCH}, {"createpolicy", -1}, {"griddepcontrol", OP_NOP},
-  {"cp", OP_CPASYNC},
+  {"cp", OP_CPASYNC}, {"bmsk", OP_BMSK}, {"szext", OP_SZEXT},
 };
 
 static int op_from_name(const char *s, size_t n) {
@@ -436,8 +436,8 @@ static int apply_mod(parser *P, ptx_insn *in, const char *s, size_t n, int *ntyp
   case OP_TESTP:
     if ((v = find_mod(testp_mods, s, n)) >= 0) { in->sub = (uint8_t)v; return 1; }
     break;
-  case OP_SHF:
-    if (n == 1 && s[0] == 'l') { in->flags |= F_LEFT; return 1; }
+  case OP_SHF: case OP_BMSK: case OP_SZEXT:
+    if (in->op == OP_SHF && n == 1 && s[0] == 'l') { in->flags |= F_LEFT; return 1; }
     if (n == 1 && s[0] == 'r') return 1;
     if (n == 5 && memcmp(s, "clamp", 5) == 0) { in->flags |= F_CLAMP; return 1; }
     if (n == 4 && memcmp(s, "wrap", 4) == 0) return 1;
@@ -616,6 +616,14 @@ static void parse_address(parser *P, ptx_operand *o) {
   next(P);
 }
 
+static void add_elem(parser *P, int32_t v, uint32_t size) {
+  ptx_func *f = P->fn;
+  GROW(f->elems, f->nelems, f->capelems);
+  f->elems[f->nelems].v = v;
+  f->elems[f->nelems].size = size;
+  f->nelems++;
+}
+
 /* Parses one operand. idx is its position (for typing immediates). */
 static void parse_operand(parser *P, ptx_insn *in, ptx_operand *o, int idx) {
   memset(o, 0, sizeof *o);
@@ -628,24 +636,26 @@ static void parse_operand(parser *P, ptx_insn *in, ptx_operand *o, int idx) {
   if (is_punct(P, '{')) {
     next(P);
     o->kind = OK_VEC;
+    o->list = P->fn->nelems;
     while (!is_punct(P, '}')) {
       if (o->n >= PTX_MAXVEC) fatal(P, "vector too long");
+      int32_t r;
       if (is_word(P, "_")) {
         next(P);
-        o->vregs[o->n++] = -1;
+        r = -1;
       } else if (tok(P)->kind == TK_IDENT) {
         char *name = take_ident(P);
-        int r = find_reg(P, name);
+        r = find_reg(P, name);
         if (r < 0) fatal(P, "unknown register '%s'", name);
         drop(P, name);
-        o->vregs[o->n++] = r;
       } else {
         int neg = accept_punct(P, '-');
         if (tok(P)->kind != TK_INT && tok(P)->kind != TK_FLOAT) fatal(P, "bad vector element");
-        int et = in->t;
-        o->vregs[o->n++] = const_reg(P, imm_bits(tok(P), neg, et));
+        r = const_reg(P, imm_bits(tok(P), neg, in->t));
         next(P);
       }
+      add_elem(P, r, 0);
+      o->n++;
       if (!accept_punct(P, ',')) break;
     }
     expect_punct(P, '}');
@@ -655,6 +665,7 @@ static void parse_operand(parser *P, ptx_insn *in, ptx_operand *o, int idx) {
     /* call argument list */
     next(P);
     o->kind = OK_LIST;
+    o->list = P->fn->nelems;
     while (!is_punct(P, ')')) {
       char *name = take_ident(P);
       fsym *s = find_fsym(P, name);
@@ -663,9 +674,8 @@ static void parse_operand(parser *P, ptx_insn *in, ptx_operand *o, int idx) {
         fatal(P, "call argument '%s' is not a .param", name);
       }
       drop(P, name);
-      if (o->n >= PTX_MAXVEC) fatal(P, "too many call arguments");
-      o->vregs[o->n] = s->base;
-      o->vsize[o->n] = s->size;
+      if (o->n >= 64) fatal(P, "too many call arguments");
+      add_elem(P, s->base, s->size);
       o->n++;
       if (!accept_punct(P, ',')) break;
     }
@@ -787,6 +797,13 @@ static void parse_instruction(parser *P) {
     if (!apply_mod(P, in, m, mlen, &ntypes)) fatal(P, "unsupported instruction modifier '.%.*s' in '%.*s'", (int)mlen, m, (int)len, s);
     q = e;
   }
+  if ((in->op == OP_SETP || in->op == OP_SET) && (in->t == T_F16X2 || in->t == T_BF16X2 || in->t2 == T_F16X2 || in->t2 == T_BF16X2))
+    fatal(P, "unsupported instruction '%.*s' (packed half comparisons)", (int)len, s);
+  if (in->op != OP_NOP && in->op != OP_BRA && in->op != OP_CALL && in->op != OP_RET && in->op != OP_EXIT &&
+      in->op != OP_BAR && in->op != OP_BAR_RED && in->op != OP_BAR_ARRIVE && in->op != OP_MEMBAR && in->op != OP_TRAP &&
+      in->op != OP_BRKPT && in->op != OP_NANOSLEEP && in->op != OP_PREFETCH && in->op != OP_CPASYNC &&
+      in->op != OP_ISSPACEP && in->t == T_NONE)
+    fatal(P, "instruction '%.*s' has no type", (int)len, s);
   next(P);
   /* operands */
   int idx = 0;
@@ -920,8 +937,8 @@ static void add_reloc(parser *P, uint32_t offset, uint32_t size) {
   r->addend = addend;
 }
 
-static void write_init_value(parser *P, uint8_t *buf, size_t size, uint32_t pos, uint32_t elem, int type, int *relocs_unsup) {
-  (void)relocs_unsup;
+/* One initialiser element at index pos: a number, or a variable's address (relocation). */
+static void write_init_value(parser *P, uint8_t *buf, size_t size, uint32_t pos, uint32_t elem, int type) {
   if ((size_t)(pos + 1) * elem > size) fatal(P, "too many initialisers");
   int neg = accept_punct(P, '-');
   uint64_t bits;
@@ -939,25 +956,24 @@ static void write_init_value(parser *P, uint8_t *buf, size_t size, uint32_t pos,
 }
 
 static void parse_initializer(parser *P, uint8_t *buf, size_t size, uint32_t elem, int type) {
-  int dummy = 0;
   if (accept_punct(P, '{')) {
     uint32_t pos = 0;
     while (!is_punct(P, '}')) {
       if (accept_punct(P, '{')) {
         /* nested braces for multi-dim arrays: flatten */
         while (!is_punct(P, '}')) {
-          write_init_value(P, buf, size, pos++, elem, type, &dummy);
+          write_init_value(P, buf, size, pos++, elem, type);
           if (!accept_punct(P, ',')) break;
         }
         expect_punct(P, '}');
       } else {
-        write_init_value(P, buf, size, pos++, elem, type, &dummy);
+        write_init_value(P, buf, size, pos++, elem, type);
       }
       if (!accept_punct(P, ',')) break;
     }
     expect_punct(P, '}');
   } else {
-    write_init_value(P, buf, size, 0, elem, type, &dummy);
+    write_init_value(P, buf, size, 0, elem, type);
   }
 }
 
@@ -1001,10 +1017,12 @@ static void add_shared(parser *P, var_decl *d, int is_extern, int in_func) {
   }
   s->symkind = SYM_SHARED;
   if (in_func && P->fn->is_entry) {
+    /* placed after all module-level shared once the module is parsed (fill_kernel_info) */
     ptx_func *f = P->fn;
-    f->shared_bytes = align_up(f->shared_bytes, d->align);
-    s->base = (int32_t)f->shared_bytes;
-    f->shared_bytes += size;
+    f->kshared_bytes = align_up(f->kshared_bytes, d->align);
+    s->symkind = SYM_KSHARED;
+    s->base = (int32_t)f->kshared_bytes;
+    f->kshared_bytes += size;
   } else {
     P->mod->module_shared = align_up(P->mod->module_shared, d->align);
     s->base = (int32_t)P->mod->module_shared;
@@ -1080,8 +1098,8 @@ static void resolve_labels(parser *P) {
       fatal(P, "undefined label '%s'", lf->name);
     }
     P->fn->code[lf->insn].o[lf->opnd].imm = found;
-    free(lf->name);
   }
+  for (uint32_t i = 0; i < P->nlfix; i++) free(P->lfix[i].name);
   P->nlfix = 0;
 }
 
@@ -1254,7 +1272,6 @@ static void parse_function(parser *P, int is_entry, int is_extern) {
   f->is_entry = is_entry;
   f->is_extern = 0;
   P->fn = f;
-  if (is_entry) f->shared_bytes = P->mod->module_shared;
   parse_body(P);
   if (f->ncode == 0 || f->code[f->ncode - 1].op != OP_RET) {
     /* falling off the end returns */
@@ -1290,8 +1307,8 @@ static void resolve_calls(parser *P) {
       fatal(P, "unsupported: call to external function '%s'", cf->name);
     }
     P->mod->funcs[cf->func]->code[cf->insn].o[cf->opnd].imm = idx;
-    free(cf->name);
   }
+  for (uint32_t i = 0; i < P->ncfix; i++) free(P->cfix[i].name);
   P->ncfix = 0;
 }
 
@@ -1300,7 +1317,8 @@ static void fill_kernel_info(ptx_module *m, ptx_func *f) {
   ki->name = f->name;
   ki->num_params = f->nparams;
   ki->param_bytes = align_up(f->param_bytes, 8);
-  if (f->shared_bytes < m->module_shared) f->shared_bytes = m->module_shared;
+  f->kshared_base = align_up(m->module_shared, 16);
+  f->shared_bytes = f->kshared_bytes ? f->kshared_base + f->kshared_bytes : m->module_shared;
   ki->static_shared_bytes = f->shared_bytes;
   ki->local_bytes = f->local_bytes;
   ki->num_regs = f->nregs > 255 ? 255 : (f->nregs < 16 ? 16 : f->nregs);
@@ -1364,10 +1382,11 @@ static void parse_module(parser *P) {
         while (!is_punct(P, '{') && tok(P)->kind != TK_EOF) next(P);
         int d = 0;
         do {
+          if (tok(P)->kind == TK_EOF) fatal(P, "unexpected end of file in .section");
           if (is_punct(P, '{')) d++;
           if (is_punct(P, '}')) d--;
           next(P);
-        } while (d > 0 && tok(P)->kind != TK_EOF);
+        } while (d > 0);
         continue;
       }
       unsigned line = tok(P)->line;
@@ -1401,6 +1420,7 @@ static void free_func(ptx_func *f) {
   free(f->name);
   free(f->code);
   free(f->inits);
+  free(f->elems);
   free(f);
 }
 

@@ -233,6 +233,13 @@ extern "C" __global__ void oob_write(int *p, int n) {
   p[t * n] = t;
 }
 
+// Block 0 faults at once; with one worker no other block may run after it.
+extern "C" __global__ void fault_stop(int *p, int *done, int far) {
+  if (blockIdx.x == 0 && threadIdx.x == 0) p[far] = 1;
+  for (int i = 0; i < 100; i++) p[threadIdx.x] += i;
+  atomicAdd(done, 1);
+}
+
 extern "C" __global__ void misaligned(char *p) {
   int *q = (int *)(p + 1 + threadIdx.x * 4);
   *q = 5;
@@ -273,4 +280,65 @@ extern "C" __global__ void structs(const V3 *in, V3 *out, float s) {
   int t = threadIdx.x;
   if (t % 5 == 2) return;
   out[t] = scale3(in[t], s + (float)t);
+}
+
+// Deep recursion through a function with a local array indexed at run time: every call needs
+// its own stack frame in local memory.
+__device__ __noinline__ int deep(int n, int salt) {
+  int buf[24];
+  for (int i = 0; i < 24; i++) buf[i] = n * 31 + i + salt;
+  int r = n > 0 ? deep(n - 1, salt) : 0;
+  return r + buf[(n + salt) % 24];
+}
+
+extern "C" __global__ void deep_recursion(int *out, int depth) {
+  int t = threadIdx.x;
+  out[t] = deep(depth - (t % 5) * 20, t);
+}
+
+extern "C" __global__ void clocks(unsigned long long *out) {
+  unsigned long long c0 = clock64(), g0;
+  asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(g0));
+  int acc = 0;
+  for (int i = 0; i < 1000; i++) acc += i * (int)threadIdx.x;
+  unsigned long long c1 = clock64(), g1;
+  asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(g1));
+  out[threadIdx.x * 3] = c1 - c0;
+  out[threadIdx.x * 3 + 1] = g1 >= g0;
+  out[threadIdx.x * 3 + 2] = (unsigned long long)acc;
+}
+
+extern "C" __global__ void say_more(unsigned long long big, float f) {
+  printf("%c|%x|%llu|%5.1f|%e|%%|%-4d|%p\n", 'Z', 255u, big, f, (double)f * 1e10, -3, (void *)0x1234);
+}
+
+// A function with many parameters of mixed sizes (more than eight call arguments).
+__device__ __noinline__ double many_args(char a, short b, int c, long long d, float e, double f, unsigned char g,
+                                         int h, float i, long long j, short k, double l) {
+  return a + b * 2 + c * 3 + (double)d * 4 + e * 5 + f * 6 + g * 7 + h * 8 + i * 9 + (double)j * 10 + k * 11 + l * 12;
+}
+
+extern "C" __global__ void many_args_call(double *out) {
+  int t = threadIdx.x;
+  out[t] = many_args((char)t, (short)(t * 3), t * 5, (long long)t << 33, t * 0.5f, t * 0.25, (unsigned char)(200 + t),
+                     -t, 1.5f, -(long long)t, (short)-t, 0.125 * t);
+}
+
+// Warp 0 spins on a flag that warp 1 sets, with no barrier in between: warps of a block must
+// make progress independently.
+extern "C" __global__ void spin_flag(int *out) {
+  __shared__ volatile int flag;
+  __shared__ volatile int data;
+  if (threadIdx.x == 0) flag = 0;
+  __syncthreads();
+  if (threadIdx.x == 0) {
+    while (flag == 0) {
+    }
+    out[0] = data;
+  }
+  if (threadIdx.x == 32) {
+    data = 42;
+    __threadfence_block();
+    flag = 1;
+  }
 }
