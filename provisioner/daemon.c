@@ -881,15 +881,14 @@ int gs_daemon_main(void)
     char err[512];
     if (!D.prov->configured(err, sizeof err))
         logf_("provider %s is not configured: %s", D.prov->name, err);
+    /* The lock first: a daemon that loses the race to start exits before touching anything. */
+    int lock_fd = -1;
+    int lfd = open_socket(&lock_fd);
+    if (lfd < 0)
+        return lfd == -2 ? 0 : 1;
     if (ledger_open(err, sizeof err) == -1) {
         logf_("%s", err);
         return 1;
-    }
-    int lock_fd = -1;
-    int lfd = open_socket(&lock_fd);
-    if (lfd < 0) {
-        ledger_close();
-        return lfd == -2 ? 0 : 1;
     }
     if (pipe2(wake_pipe, O_CLOEXEC | O_NONBLOCK) == -1)
         return 1;

@@ -107,7 +107,25 @@ def median_time(wrap, env, cmd):
     return statistics.median(times), out
 
 
+def cpu_device_section():
+    """The CPU device on its own: interpreter speed and each kernels/ program's wall time."""
+    print("## CPU device")
+    bench = os.path.join(BUILD, "tests", "ptx", "ptx-bench")
+    out = subprocess.run([bench], capture_output=True, text=True, timeout=600)
+    print(out.stdout.strip())
+    names = sorted(f for f in os.listdir(KERNELS)
+                   if os.access(os.path.join(KERNELS, f), os.X_OK) and "." not in f
+                   and os.path.isfile(os.path.join(KERNELS, f)))
+    print("wall time of each kernels/ program, runtime linked straight to the CPU device (median of",
+          REPEATS, "):")
+    for name in names:
+        t, _ = median_time(lambda c: c, base_env(LD_LIBRARY_PATH=DIRECT), [os.path.join(KERNELS, name)])
+        print(f"  {name:14s} {t * 1000:8.1f} ms")
+    print(flush=True)
+
+
 def main():
+    cpu_device_section()
     launches = 500 if QUICK else 2000
     mib = 8 if QUICK else 32
     with tempfile.TemporaryDirectory() as tmp:

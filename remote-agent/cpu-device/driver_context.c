@@ -253,8 +253,8 @@ CPUDEV_API CUresult cuCtxPopCurrent_v2(CUcontext *pctx) {
 
 CPUDEV_API CUresult cuCtxSetCurrent(CUcontext ctx) {
   if (!cpudev_initialized()) return CUDA_ERROR_NOT_INITIALIZED;
-  if (!ctx) {
-    if (tls_depth > 0) tls_depth--;
+  if (!ctx) {   /* unbinds: the top of the stack becomes "no context" */
+    if (tls_depth > 0) tls_stack[tls_depth - 1] = NULL;
     return CUDA_SUCCESS;
   }
   cpudev_lock();

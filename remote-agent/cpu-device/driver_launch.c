@@ -65,7 +65,7 @@ static void run_launch(cpudev_op *op) {
   if (is_sticky(r)) {
     if (!op->ctx->sticky) {
       op->ctx->sticky = r;
-      snprintf(op->ctx->fault, sizeof op->ctx->fault, "kernel %s: %s (%s)", j->name,
+      snprintf(op->ctx->fault, sizeof op->ctx->fault, "kernel %.48s: %.160s (%.32s)", j->name,
                err[0] ? err : ptx_status_name(s), rname);
     }
   } else if (!op->ctx->async_error) {

@@ -56,7 +56,7 @@ static CUresult fatbin_error(fatbin_status s) {
 }
 
 /* Extracts the PTX text to parse from an image. *owned is set when *text must be freed. */
-static CUresult image_ptx(CUcontext ctx, const void *image, size_t size, char **text, size_t *len, int *owned,
+static CUresult image_ptx(unsigned arch, const void *image, size_t size, char **text, size_t *len, int *owned,
                           char *err, size_t errlen) {
   const uint8_t *p = image;
   uint32_t magic;
@@ -76,7 +76,7 @@ static CUresult image_ptx(CUcontext ctx, const void *image, size_t size, char **
       snprintf(err, errlen, "fatbin: bad container header");
       return CUDA_ERROR_INVALID_IMAGE;
     }
-    fatbin_status s = fatbin_best_ptx(image, size, device_arch(ctx), text, len, NULL, err, errlen);
+    fatbin_status s = fatbin_best_ptx(image, size, arch, text, len, NULL, err, errlen);
     if (s) return fatbin_error(s);
     *owned = 1;
     return CUDA_SUCCESS;
@@ -85,7 +85,7 @@ static CUresult image_ptx(CUcontext ctx, const void *image, size_t size, char **
     snprintf(err, errlen,
              "image is a cubin for sm_%u (SASS, no PTX); the CPU device runs PTX only: "
              "load a fatbin or PTX that includes compute_%u or older",
-             elf_arch(p), device_arch(ctx));
+             elf_arch(p), arch);
     return CUDA_ERROR_NO_BINARY_FOR_GPU;
   }
   *text = (char *)image;
@@ -154,7 +154,7 @@ CUresult cpudev_module_load(CUcontext ctx, const void *image, size_t size, CUmod
   char *text;
   size_t len;
   int owned;
-  CUresult r = image_ptx(ctx, image, size, &text, &len, &owned, err, errlen);
+  CUresult r = image_ptx(device_arch(ctx), image, size, &text, &len, &owned, err, errlen);
   if (r) {
     cpudev_diag("module load failed: %s", err);
     return r;
@@ -566,36 +566,77 @@ static CUresult copy_image(const void *code, size_t known, char **out, size_t *s
   return CUDA_SUCCESS;
 }
 
+/* Reads the kernel names of a library's image. With a current context the image is loaded
+ * there at once (it will be needed); without one (context-independent loading) it is only
+ * parsed, for device 0's architecture, and modules come later per context. */
+static CUresult library_kernel_names(struct CUlib_st *lib, char ***names, size_t *count) {
+  CUcontext ctx;
+  ptx_module *parsed = NULL;
+  CUmodule mod = NULL;
+  CUresult r;
+  if (cpudev_current_ctx(&ctx) == CUDA_SUCCESS) {
+    r = library_module(lib, &mod);
+    if (r) return r;
+    *count = mod->nfuncs;
+  } else {
+    cpudev_device *d = cpudev_device_at(0);
+    if (!d) return cpudev_initialized() ? CUDA_ERROR_NO_DEVICE : CUDA_ERROR_NOT_INITIALIZED;
+    char *text, err[512] = "";
+    size_t len;
+    int owned;
+    r = image_ptx((unsigned)(d->cc_major * 10 + d->cc_minor), lib->image, lib->size, &text, &len, &owned, err,
+                  sizeof err);
+    if (r) {
+      cpudev_diag("library load failed: %s", err);
+      return r;
+    }
+    parsed = ptx_module_parse(text, len, err, sizeof err);
+    if (owned) free(text);
+    if (!parsed) {
+      cpudev_diag("PTX not loadable: %s", err);
+      return strstr(err, "nsupported") ? CUDA_ERROR_NOT_SUPPORTED : CUDA_ERROR_INVALID_PTX;
+    }
+    *count = ptx_module_kernel_count(parsed);
+  }
+  *names = calloc(*count ? *count : 1, sizeof **names);
+  r = *names ? CUDA_SUCCESS : CUDA_ERROR_OUT_OF_MEMORY;
+  for (size_t i = 0; !r && i < *count; i++) {
+    const char *name = mod ? mod->funcs[i].info->name : ptx_kernel_get_info(ptx_module_kernel_at(parsed, i))->name;
+    (*names)[i] = strdup(name);
+    if (!(*names)[i]) r = CUDA_ERROR_OUT_OF_MEMORY;
+  }
+  if (parsed) ptx_module_free(parsed);
+  return r;
+}
+
 static CUresult library_load(CUlibrary *library, const void *code, size_t known) {
   if (!library || !code) return CUDA_ERROR_INVALID_VALUE;
   struct CUlib_st *lib = calloc(1, sizeof *lib);
   if (!lib) return CUDA_ERROR_OUT_OF_MEMORY;
+  char **names = NULL;
+  size_t count = 0;
   CUresult r = copy_image(code, known, &lib->image, &lib->size);
-  CUmodule mod = NULL;
-  if (!r) r = library_module(lib, &mod);
+  if (!r) r = library_kernel_names(lib, &names, &count);
   if (!r) {
-    lib->nkernels = mod->nfuncs;
-    lib->kernels = calloc(mod->nfuncs ? mod->nfuncs : 1, sizeof *lib->kernels);
+    lib->kernels = calloc(count ? count : 1, sizeof *lib->kernels);
     if (!lib->kernels) r = CUDA_ERROR_OUT_OF_MEMORY;
-    for (size_t i = 0; !r && i < mod->nfuncs; i++) {
+  }
+  for (size_t i = 0; names && i < count; i++) {
+    if (!r) {
       lib->kernels[i].lib = lib;
-      lib->kernels[i].name = strdup(mod->funcs[i].info->name);
-      if (!lib->kernels[i].name) r = CUDA_ERROR_OUT_OF_MEMORY;
+      lib->kernels[i].name = names[i];
+      lib->nkernels = i + 1;
+    } else {
+      free(names[i]);
     }
   }
+  free(names);
   cpudev_lock();
-  if (!r) {
-    lib->next = g_libraries;
-    g_libraries = lib;
-  }
+  lib->next = g_libraries;
+  g_libraries = lib;
   cpudev_unlock();
   if (r) {
-    CUlibrary tmp = lib;
-    cpudev_lock();
-    lib->next = g_libraries;
-    g_libraries = lib;
-    cpudev_unlock();
-    cuLibraryUnload(tmp);
+    cuLibraryUnload(lib);
     return r;
   }
   *library = lib;

@@ -55,6 +55,25 @@ static void test_created_contexts(void) {
   EXPECT_CU(cuCtxPopCurrent(&popped), CUDA_ERROR_INVALID_CONTEXT);
 }
 
+/* cuCtxSetCurrent(NULL) unbinds the top of the stack; what lies below stays. */
+static void test_set_current_null(void) {
+  CUcontext a, b, cur, popped;
+  CHECK_CU(cuCtxCreate(&a, NULL, 0, 0));
+  CHECK_CU(cuCtxCreate(&b, NULL, 0, 0));   /* stack: a, b */
+  CHECK_CU(cuCtxSetCurrent(NULL));          /* stack: a, (none) */
+  CHECK_CU(cuCtxGetCurrent(&cur));
+  EXPECT(cur == NULL);
+  CUdeviceptr d;
+  EXPECT_CU(cuMemAlloc(&d, 16), CUDA_ERROR_INVALID_CONTEXT);
+  CHECK_CU(cuCtxSetCurrent(a));             /* stack: a, a */
+  CHECK_CU(cuCtxPopCurrent(&popped));
+  EXPECT(popped == a);
+  CHECK_CU(cuCtxGetCurrent(&cur));
+  EXPECT(cur == a);                         /* the bottom entry was never touched */
+  CHECK_CU(cuCtxDestroy(b));
+  CHECK_CU(cuCtxDestroy(a));
+}
+
 static void test_limits(void) {
   CUcontext c;
   CHECK_CU(cuCtxCreate(&c, NULL, 0, 0));
@@ -199,6 +218,7 @@ int main(int argc, char **argv) {
   if (argc != 2) return 2;
   CHECK_CU(cuInit(0));
   test_created_contexts();
+  test_set_current_null();
   test_limits();
   test_primary();
   test_threads();

@@ -323,6 +323,20 @@ static void test_loaders(const blob *fatbin, const blob *ptx, const char *fatbin
   EXPECT(bytes == 4);
   CHECK_CU(cuLibraryUnload(lib));
   EXPECT_CU(cuLibraryUnload(lib), CUDA_ERROR_INVALID_HANDLE);
+
+  /* context-independent loading: no context is current while the library loads */
+  CUcontext cur;
+  CHECK_CU(cuCtxGetCurrent(&cur));
+  CHECK_CU(cuCtxSetCurrent(NULL));
+  CHECK_CU(cuLibraryLoadData(&lib, fatbin->data, NULL, NULL, 0, NULL, NULL, 0));
+  CHECK_CU(cuLibraryGetKernelCount(&count, lib));
+  EXPECT(count == 5);
+  CHECK_CU(cuLibraryGetKernel(&k, lib, "vadd"));
+  EXPECT_CU(cuKernelGetFunction(&f, k), CUDA_ERROR_INVALID_CONTEXT);
+  CHECK_CU(cuCtxSetCurrent(cur));
+  CHECK_CU(cuKernelGetFunction(&f, k));   /* the module is made for this context now */
+  EXPECT(launch_vadd(f, 150, 0, NULL));
+  CHECK_CU(cuLibraryUnload(lib));
 }
 
 int main(int argc, char **argv) {

@@ -430,12 +430,12 @@ static void t_many_args(void) {
 
 static void t_spin_flag(void) {
   const ptx_kernel *k = tu_kernel(M, "spin_flag");
-  int *out = tu_alloc(4);
+  int *out = tu_alloc(8);
   tu_params p;
   tu_params_init(&p, k);
   TU_PARAM(&p, out);
   tu_launch(k, 1, 64, 0, &p);
-  CHECK(*out == 42, "out=%d", *out);
+  CHECK(out[0] == 42 && out[1] == 7, "out=%d %d", out[0], out[1]);
 }
 
 static void t_local_array(void) {

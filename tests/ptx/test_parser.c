@@ -697,6 +697,31 @@ static void t_control(void) {
   run_and_compare("control", text, ref_control, 2);
 }
 
+/* Lane 0 spins on a shared flag that lane 1 sets; the spin loop comes first in the code, so
+ * the lowest-pc-first scheduling alone would never run lane 1: the engine must rotate. */
+static void ref_spin(const uint32_t *in, uint32_t *w, int t) {
+  (void)in;
+  w[0] = t % 32 == 0 ? 77u + (uint32_t)t : 0;
+}
+
+static void t_spin(void) {
+  const char *text = KPRE
+    ".shared .align 4 .u32 flag[2];\n.shared .align 4 .u32 data[2];\n"
+    "mov.u32 %r50, %tid.x;\nshr.u32 %r51, %r50, 5;\nshl.b32 %r52, %r51, 2;\n"
+    "mov.u32 %r53, flag;\nadd.u32 %r53, %r53, %r52;\nmov.u32 %r54, data;\nadd.u32 %r54, %r54, %r52;\n"
+    "and.b32 %r55, %r50, 31;\n"
+    "st.volatile.shared.u32 [%r53], 0;\nbar.sync 0;\n"
+    "setp.ne.u32 %p1, %r55, 0;\n@%p1 bra $NOT0;\n"
+    "$SPIN:\nld.volatile.shared.u32 %r10, [%r53];\nsetp.eq.u32 %p2, %r10, 0;\n@%p2 bra $SPIN;\n"
+    "ld.volatile.shared.u32 %r11, [%r54];\n" S32(0, "%r11") "bra.uni $END;\n"
+    "$NOT0:\nsetp.ne.u32 %p3, %r55, 1;\n@%p3 bra $ZERO;\n"
+    "add.u32 %r12, %r50, 76;\nst.volatile.shared.u32 [%r54], %r12;\nmembar.cta;\nst.volatile.shared.u32 [%r53], 1;\n"
+    "$ZERO:\n" S32(0, "0")
+    "$END:\n"
+    KPOST;
+  run_and_compare("spin", text, ref_spin, 1);
+}
+
 static void ref_memory(const uint32_t *in, uint32_t *w, int t) {
   w[0] = in[(t + 1) % 4];       /* via shared memory, neighbour's word */
   w[1] = in[0] + in[1];         /* via local memory through a generic pointer */
@@ -890,7 +915,7 @@ static const struct {
 } cases[] = {
   {"lexer", t_lexer}, {"directives", t_directives}, {"shared_layout", t_shared_layout}, {"initialisers", t_initialisers}, {"errors", t_errors},
   {"integer", t_integer}, {"bits", t_bits}, {"carry", t_carry}, {"float", t_float}, {"convert", t_convert},
-  {"predicates", t_predicates}, {"control", t_control}, {"memory", t_memory}, {"warp", t_warp},
+  {"predicates", t_predicates}, {"control", t_control}, {"spin", t_spin}, {"memory", t_memory}, {"warp", t_warp},
   {"calls", t_calls}, {"modes", t_modes},
 };
 

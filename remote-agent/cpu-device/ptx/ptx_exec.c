@@ -335,7 +335,7 @@ static bool frame_alloc(ptx_frame *fr, const ptx_func *fn) {
     if (!fr->regs) return false;
     fr->regs_cap = need;
   }
-  memset(fr->regs, 0, need * sizeof(uint64_t));
+  if (need) memset(fr->regs, 0, need * sizeof(uint64_t));
   size_t pneed = (size_t)fn->param_area * 32;
   if (pneed > fr->pbuf_cap) {
     free(fr->pbuf);

@@ -341,4 +341,17 @@ extern "C" __global__ void spin_flag(int *out) {
     __threadfence_block();
     flag = 1;
   }
+  __syncthreads();
+  // the same inside one warp: lane 0 waits for lane 1 (independent thread scheduling)
+  if (threadIdx.x == 0) flag = 0;
+  __syncthreads();
+  if (threadIdx.x == 0) {
+    while (flag == 0) {
+    }
+    out[1] = data;
+  } else if (threadIdx.x == 1) {
+    data = 7;
+    __threadfence_block();
+    flag = 1;
+  }
 }
