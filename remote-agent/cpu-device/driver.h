@@ -106,7 +106,7 @@ CUresult cpudev_mem_alloc(CUcontext ctx, size_t size, cpudev_mem_kind kind, unsi
 CUresult cpudev_mem_release(uintptr_t base);                 /* frees or unregisters */
 int cpudev_mem_find(uintptr_t p, cpudev_alloc *out);         /* lock taken inside */
 void cpudev_mem_release_ctx(CUcontext ctx);                  /* frees all of a context's memory */
-ptx_range *cpudev_mem_snapshot(size_t *count);               /* malloc'd sorted copy */
+ptx_range *cpudev_mem_snapshot(CUcontext ctx, size_t *count); /* malloc'd sorted copy */
 
 /* ---- streams and events (driver_stream.c) ---- */
 typedef struct cpudev_op cpudev_op;

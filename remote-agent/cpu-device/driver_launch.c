@@ -44,7 +44,7 @@ static int is_sticky(CUresult r) {
 static void run_launch(cpudev_op *op) {
   launch_job *j = op->arg;
   size_t n;
-  ptx_range *ranges = cpudev_mem_snapshot(&n);
+  ptx_range *ranges = cpudev_mem_snapshot(op->ctx, &n);
   if (!ranges) {
     cpudev_lock();
     op->ctx->async_error = CUDA_ERROR_OUT_OF_MEMORY;

@@ -186,15 +186,26 @@ int cpudev_mem_find(uintptr_t p, cpudev_alloc *out) {
   return i >= 0;
 }
 
-ptx_range *cpudev_mem_snapshot(size_t *count) {
+/* What a kernel of `ctx` may touch: that context's device memory, module variables and managed
+ * memory, and page-locked host memory (portable under unified addressing). Other contexts'
+ * device memory is absent, so a kernel reaching into it faults, as on a GPU where each context
+ * has its own address space: sessions of one agent cannot see each other's data. */
+static int visible_to(const cpudev_alloc *a, CUcontext ctx) {
+  return a->ctx == ctx || a->kind == CPUDEV_MEM_HOST || a->kind == CPUDEV_MEM_REGISTERED;
+}
+
+ptx_range *cpudev_mem_snapshot(CUcontext ctx, size_t *count) {
   cpudev_lock();
   ptx_range *r = malloc((g_nallocs ? g_nallocs : 1) * sizeof *r);
+  size_t n = 0;
   if (r)
     for (size_t i = 0; i < g_nallocs; i++) {
-      r[i].base = g_allocs[i].a.base;
-      r[i].end = g_allocs[i].a.base + g_allocs[i].a.size;
+      if (!visible_to(&g_allocs[i].a, ctx)) continue;
+      r[n].base = g_allocs[i].a.base;
+      r[n].end = g_allocs[i].a.base + g_allocs[i].a.size;
+      n++;
     }
-  *count = r ? g_nallocs : 0;
+  *count = n;
   cpudev_unlock();
   return r;
 }

@@ -251,6 +251,36 @@ static void test_sticky_fault(CUmodule m) {
 }
 
 /* A failed device-side assert() is CUDA_ERROR_ASSERT, sticky like any fault. */
+/* Contexts do not share device memory: a kernel of one context that touches another context's
+ * allocation faults (as on a GPU, where each context has its own address space), and the
+ * owner's data is untouched. The agent relies on this to keep sessions apart. */
+static void test_context_isolation(const blob *fatbin) {
+  CUcontext owner, intruder, popped;
+  CHECK_CU(cuCtxCreate(&owner, NULL, 0, 0));
+  CUdeviceptr secret;
+  CHECK_CU(cuMemAlloc(&secret, 64 * sizeof(float)));
+  CHECK_CU(cuMemsetD32(secret, 0x3f800000u, 64));   /* 1.0f */
+  CHECK_CU(cuCtxPopCurrent(&popped));
+  CHECK_CU(cuCtxCreate(&intruder, NULL, 0, 0));
+  CUmodule m;
+  CUfunction vadd;
+  CHECK_CU(cuModuleLoadData(&m, fatbin->data));
+  CHECK_CU(cuModuleGetFunction(&vadd, m, "vadd"));
+  CUdeviceptr mine;
+  CHECK_CU(cuMemAlloc(&mine, 64 * sizeof(float)));
+  int n = 64;
+  void *args[] = {&secret, &secret, &secret, &n};
+  CHECK_CU(cuLaunchKernel(vadd, 1, 1, 1, 64, 1, 1, 0, NULL, args, NULL));
+  EXPECT_CU(cuCtxSynchronize(), CUDA_ERROR_ILLEGAL_ADDRESS);
+  CHECK_CU(cuCtxDestroy(intruder));
+  CHECK_CU(cuCtxPushCurrent(owner));
+  float back[64];
+  CHECK_CU(cuMemcpyDtoH(back, secret, sizeof back));
+  for (int i = 0; i < 64; i++) EXPECT(back[i] == 1.0f);
+  CHECK_CU(cuCtxDestroy(owner));
+  (void)mine;
+}
+
 static void test_assert(CUmodule m) {
   CUfunction check;
   CHECK_CU(cuModuleGetFunction(&check, m, "check_flag"));
@@ -359,6 +389,8 @@ int main(int argc, char **argv) {
     CHECK_CU(cuModuleLoadData(&m, fatbin.data));
     test_assert(m);         /* resets it again */
     test_loaders(&fatbin, &ptx, argv[1]);
+    test_context_isolation(&fatbin);
+    CHECK_CU(cuCtxSetCurrent(c));
   }
   CHECK_CU(cuDevicePrimaryCtxRelease(0));
   free(fatbin.data), free(elf.data), free(ptx90.data), free(cubin.data), free(ptx.data);
