@@ -158,7 +158,7 @@ ptx_status ptx_launch(const ptx_kernel *kern, const ptx_launch_config *cfg, char
     pthread_mutex_unlock(&pool_lock);
   }
   run_blocks(L);
-  if (j.helpers_wanted > 0 || workers > 1) {
+  if (workers > 1) {   /* helpers were asked for: wait for them under the pool lock */
     pthread_mutex_lock(&pool_lock);
     unlink_job(&j);
     j.helpers_wanted = 0;
