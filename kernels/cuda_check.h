@@ -22,6 +22,17 @@
 
 #define CUDA_CHECK_LAUNCH() CUDA_CHECK(cudaGetLastError())
 
+/* EXPECT(cond): for programs that check many things and report every failure before exiting;
+ * they count failures in expect_failures. */
+static int expect_failures;
+#define EXPECT(cond)                                                          \
+  do {                                                                        \
+    if (!(cond)) {                                                            \
+      printf("  expectation failed at line %d: %s\n", __LINE__, #cond);      \
+      expect_failures++;                                                      \
+    }                                                                         \
+  } while (0)
+
 /* Host allocation that exits on failure, so programs need not check every malloc. */
 static inline void *xmalloc(size_t bytes) {
   void *p = malloc(bytes ? bytes : 1);

@@ -75,6 +75,7 @@ struct CUctx_st {
 CUresult cpudev_current_ctx(CUcontext *out);
 CUresult cpudev_current_ctx_unchecked(CUcontext *out);   /* no sticky check */
 int cpudev_ctx_is_live(CUcontext ctx);                    /* lock held */
+int cpudev_ctx_is_live_unlocked(CUcontext ctx);           /* takes the lock itself */
 CUresult cpudev_ctx_error(CUcontext ctx);                 /* sticky, then async (cleared) */
 CUresult cpudev_ctx_synchronize(CUcontext ctx);           /* waits for every stream */
 struct CUctx_st *cpudev_contexts(void);                 /* head of the live list; lock held */

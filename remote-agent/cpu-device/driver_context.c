@@ -38,6 +38,18 @@ int cpudev_ctx_is_live(CUcontext ctx) {
   return 0;
 }
 
+int cpudev_ctx_is_live_unlocked(CUcontext ctx) {
+  cpudev_lock();
+  int live = cpudev_ctx_is_live(ctx);
+  cpudev_unlock();
+  return live;
+}
+
+/* For calls naming a context: CUDA_ERROR_INVALID_CONTEXT unless it is live. */
+static CUresult ctx_require_live(CUcontext ctx) {
+  return cpudev_ctx_is_live_unlocked(ctx) ? CUDA_SUCCESS : CUDA_ERROR_INVALID_CONTEXT;
+}
+
 struct CUctx_st *cpudev_contexts(void) { return g_contexts; }
 
 CUcontext cpudev_stream_owner(struct CUstream_st *s) {
@@ -140,10 +152,7 @@ CUresult cpudev_current_ctx_unchecked(CUcontext *out) {
   if (!cpudev_initialized()) return CUDA_ERROR_NOT_INITIALIZED;
   if (tls_depth == 0 || !tls_stack[tls_depth - 1]) return CUDA_ERROR_INVALID_CONTEXT;
   CUcontext c = tls_stack[tls_depth - 1];
-  cpudev_lock();
-  int live = cpudev_ctx_is_live(c);
-  cpudev_unlock();
-  if (!live) return CUDA_ERROR_CONTEXT_IS_DESTROYED;
+  if (!cpudev_ctx_is_live_unlocked(c)) return CUDA_ERROR_CONTEXT_IS_DESTROYED;
   *out = c;
   return CUDA_SUCCESS;
 }
@@ -212,11 +221,8 @@ CPUDEV_API CUresult cuCtxDestroy_v2(CUcontext ctx) {
   if (!cpudev_initialized()) return CUDA_ERROR_NOT_INITIALIZED;
   if (!ctx) return CUDA_ERROR_INVALID_VALUE;
   cpudev_lock();
-  if (!cpudev_ctx_is_live(ctx)) {
-    cpudev_unlock();
-    return CUDA_ERROR_INVALID_CONTEXT;
-  }
-  if (ctx->is_primary) {   /* only the primary-context API may end a primary context */
+  /* only the primary-context API may end a primary context */
+  if (!cpudev_ctx_is_live(ctx) || ctx->is_primary) {
     cpudev_unlock();
     return CUDA_ERROR_INVALID_CONTEXT;
   }
@@ -234,10 +240,8 @@ CPUDEV_API CUresult cuCtxDestroy_v2(CUcontext ctx) {
 CPUDEV_API CUresult cuCtxPushCurrent_v2(CUcontext ctx) {
   if (!cpudev_initialized()) return CUDA_ERROR_NOT_INITIALIZED;
   if (!ctx) return CUDA_ERROR_INVALID_VALUE;
-  cpudev_lock();
-  int live = cpudev_ctx_is_live(ctx);
-  cpudev_unlock();
-  if (!live) return CUDA_ERROR_INVALID_CONTEXT;
+  CUresult r = ctx_require_live(ctx);
+  if (r) return r;
   if (tls_depth >= CTX_STACK_MAX) return CUDA_ERROR_OUT_OF_MEMORY;
   tls_stack[tls_depth++] = ctx;
   return CUDA_SUCCESS;
@@ -257,10 +261,8 @@ CPUDEV_API CUresult cuCtxSetCurrent(CUcontext ctx) {
     if (tls_depth > 0) tls_stack[tls_depth - 1] = NULL;
     return CUDA_SUCCESS;
   }
-  cpudev_lock();
-  int live = cpudev_ctx_is_live(ctx);
-  cpudev_unlock();
-  if (!live) return CUDA_ERROR_INVALID_CONTEXT;
+  CUresult r = ctx_require_live(ctx);
+  if (r) return r;
   if (tls_depth == 0) tls_depth = 1;
   tls_stack[tls_depth - 1] = ctx;
   return CUDA_SUCCESS;
@@ -285,10 +287,8 @@ CPUDEV_API CUresult cuCtxGetDevice(CUdevice *device) {
 CPUDEV_API CUresult cuCtxGetDevice_v2(CUdevice *device, CUcontext ctx) {
   if (!ctx) return cuCtxGetDevice(device);
   if (!device) return CUDA_ERROR_INVALID_VALUE;
-  cpudev_lock();
-  int live = cpudev_ctx_is_live(ctx);
-  cpudev_unlock();
-  if (!live) return CUDA_ERROR_INVALID_CONTEXT;
+  CUresult r = ctx_require_live(ctx);
+  if (r) return r;
   *device = ctx->device;
   return CUDA_SUCCESS;
 }
@@ -311,30 +311,27 @@ CPUDEV_API CUresult cuCtxSetFlags(unsigned int flags) {
   return CUDA_SUCCESS;
 }
 
-CPUDEV_API CUresult cuCtxGetId(CUcontext ctx, unsigned long long *ctxId) {
-  if (!ctxId) return CUDA_ERROR_INVALID_VALUE;
-  if (!ctx) {
-    CUresult r = cpudev_current_ctx_unchecked(&ctx);
+/* For calls where a NULL context means the current one: resolves it and checks it is live. */
+static CUresult ctx_or_current(CUcontext *ctx) {
+  if (!*ctx) {
+    CUresult r = cpudev_current_ctx_unchecked(ctx);
     if (r) return r;
   }
-  cpudev_lock();
-  int live = cpudev_ctx_is_live(ctx);
-  cpudev_unlock();
-  if (!live) return CUDA_ERROR_INVALID_CONTEXT;
+  return ctx_require_live(*ctx);
+}
+
+CPUDEV_API CUresult cuCtxGetId(CUcontext ctx, unsigned long long *ctxId) {
+  if (!ctxId) return CUDA_ERROR_INVALID_VALUE;
+  CUresult r = ctx_or_current(&ctx);
+  if (r) return r;
   *ctxId = ctx->id;
   return CUDA_SUCCESS;
 }
 
 CPUDEV_API CUresult cuCtxGetApiVersion(CUcontext ctx, unsigned int *version) {
   if (!version) return CUDA_ERROR_INVALID_VALUE;
-  if (!ctx) {
-    CUresult r = cpudev_current_ctx_unchecked(&ctx);
-    if (r) return r;
-  }
-  cpudev_lock();
-  int live = cpudev_ctx_is_live(ctx);
-  cpudev_unlock();
-  if (!live) return CUDA_ERROR_INVALID_CONTEXT;
+  CUresult r = ctx_or_current(&ctx);
+  if (r) return r;
   *version = 3020;   /* the context ABI every driver since CUDA 3.2 reports */
   return CUDA_SUCCESS;
 }
@@ -406,6 +403,12 @@ CPUDEV_API CUresult cuCtxResetPersistingL2Cache(void) {
 
 /* ---- primary contexts ---- */
 
+/* The checks every primary-context call makes first. */
+static CUresult primary_check_device(CUdevice dev) {
+  if (!cpudev_initialized()) return CUDA_ERROR_NOT_INITIALIZED;
+  return cpudev_device_at(dev) ? CUDA_SUCCESS : CUDA_ERROR_INVALID_DEVICE;
+}
+
 CPUDEV_API CUresult cuDevicePrimaryCtxRetain(CUcontext *pctx, CUdevice dev) {
   if (!cpudev_initialized()) return CUDA_ERROR_NOT_INITIALIZED;
   if (!pctx) return CUDA_ERROR_INVALID_VALUE;
@@ -428,8 +431,8 @@ CPUDEV_API CUresult cuDevicePrimaryCtxRetain(CUcontext *pctx, CUdevice dev) {
 }
 
 CPUDEV_API CUresult cuDevicePrimaryCtxRelease_v2(CUdevice dev) {
-  if (!cpudev_initialized()) return CUDA_ERROR_NOT_INITIALIZED;
-  if (!cpudev_device_at(dev)) return CUDA_ERROR_INVALID_DEVICE;
+  CUresult r = primary_check_device(dev);
+  if (r) return r;
   cpudev_lock();
   if (g_primary_refs[dev] == 0) {
     cpudev_unlock();
@@ -444,8 +447,8 @@ CPUDEV_API CUresult cuDevicePrimaryCtxRelease_v2(CUdevice dev) {
 }
 
 CPUDEV_API CUresult cuDevicePrimaryCtxReset_v2(CUdevice dev) {
-  if (!cpudev_initialized()) return CUDA_ERROR_NOT_INITIALIZED;
-  if (!cpudev_device_at(dev)) return CUDA_ERROR_INVALID_DEVICE;
+  CUresult r = primary_check_device(dev);
+  if (r) return r;
   cpudev_lock();
   if (g_primary[dev]) ctx_clear(g_primary[dev]);
   g_primary_flags[dev] = 0;
@@ -455,8 +458,8 @@ CPUDEV_API CUresult cuDevicePrimaryCtxReset_v2(CUdevice dev) {
 }
 
 CPUDEV_API CUresult cuDevicePrimaryCtxSetFlags_v2(CUdevice dev, unsigned int flags) {
-  if (!cpudev_initialized()) return CUDA_ERROR_NOT_INITIALIZED;
-  if (!cpudev_device_at(dev)) return CUDA_ERROR_INVALID_DEVICE;
+  CUresult r = primary_check_device(dev);
+  if (r) return r;
   if (flags & ~(unsigned)CU_CTX_FLAGS_MASK) return CUDA_ERROR_INVALID_VALUE;
   cpudev_lock();
   g_primary_flags[dev] = flags;
@@ -466,8 +469,8 @@ CPUDEV_API CUresult cuDevicePrimaryCtxSetFlags_v2(CUdevice dev, unsigned int fla
 }
 
 CPUDEV_API CUresult cuDevicePrimaryCtxGetState(CUdevice dev, unsigned int *flags, int *active) {
-  if (!cpudev_initialized()) return CUDA_ERROR_NOT_INITIALIZED;
-  if (!cpudev_device_at(dev)) return CUDA_ERROR_INVALID_DEVICE;
+  CUresult r = primary_check_device(dev);
+  if (r) return r;
   if (!flags || !active) return CUDA_ERROR_INVALID_VALUE;
   cpudev_lock();
   *flags = g_primary_flags[dev];

@@ -244,10 +244,7 @@ static CUresult free_kind(uintptr_t p, int want_host) {
   int is_host = a.kind == CPUDEV_MEM_HOST;
   if (is_host != want_host || a.kind == CPUDEV_MEM_REGISTERED || a.kind == CPUDEV_MEM_MODULE_VAR)
     return CUDA_ERROR_INVALID_VALUE;
-  cpudev_lock();
-  int live = cpudev_ctx_is_live(a.ctx);
-  cpudev_unlock();
-  if (live) cpudev_ctx_synchronize(a.ctx);
+  if (cpudev_ctx_is_live_unlocked(a.ctx)) cpudev_ctx_synchronize(a.ctx);
   return cpudev_mem_release(p);
 }
 
@@ -341,33 +338,34 @@ CPUDEV_API CUresult cuMemHostUnregister(void *p) {
   cpudev_alloc a;
   if (!cpudev_mem_find((uintptr_t)p, &a) || a.base != (uintptr_t)p || a.kind != CPUDEV_MEM_REGISTERED)
     return CUDA_ERROR_HOST_MEMORY_NOT_REGISTERED;
-  cpudev_lock();
-  int live = cpudev_ctx_is_live(a.ctx);
-  cpudev_unlock();
-  if (live) cpudev_ctx_synchronize(a.ctx);
+  if (cpudev_ctx_is_live_unlocked(a.ctx)) cpudev_ctx_synchronize(a.ctx);
   return cpudev_mem_release(a.base);
+}
+
+/* Finds the page-locked host memory (allocated or registered) holding p, in the current
+ * context's view: CUDA_ERROR_INVALID_VALUE for any other pointer. */
+static CUresult find_page_locked(void *p, cpudev_alloc *a) {
+  CUcontext ctx;
+  CUresult r = cpudev_current_ctx(&ctx);
+  if (r) return r;
+  if (!cpudev_mem_find((uintptr_t)p, a)) return CUDA_ERROR_INVALID_VALUE;
+  return a->kind == CPUDEV_MEM_HOST || a->kind == CPUDEV_MEM_REGISTERED ? CUDA_SUCCESS : CUDA_ERROR_INVALID_VALUE;
 }
 
 CPUDEV_API CUresult cuMemHostGetDevicePointer_v2(CUdeviceptr *pdptr, void *p, unsigned int Flags) {
   if (!pdptr || Flags != 0) return CUDA_ERROR_INVALID_VALUE;
-  CUcontext ctx;
-  CUresult r = cpudev_current_ctx(&ctx);
-  if (r) return r;
   cpudev_alloc a;
-  if (!cpudev_mem_find((uintptr_t)p, &a) || (a.kind != CPUDEV_MEM_HOST && a.kind != CPUDEV_MEM_REGISTERED))
-    return CUDA_ERROR_INVALID_VALUE;
+  CUresult r = find_page_locked(p, &a);
+  if (r) return r;
   *pdptr = (CUdeviceptr)(uintptr_t)p;
   return CUDA_SUCCESS;
 }
 
 CPUDEV_API CUresult cuMemHostGetFlags(unsigned int *pFlags, void *p) {
   if (!pFlags) return CUDA_ERROR_INVALID_VALUE;
-  CUcontext ctx;
-  CUresult r = cpudev_current_ctx(&ctx);
-  if (r) return r;
   cpudev_alloc a;
-  if (!cpudev_mem_find((uintptr_t)p, &a) || (a.kind != CPUDEV_MEM_HOST && a.kind != CPUDEV_MEM_REGISTERED))
-    return CUDA_ERROR_INVALID_VALUE;
+  CUresult r = find_page_locked(p, &a);
+  if (r) return r;
   *pFlags = a.flags;
   return CUDA_SUCCESS;
 }

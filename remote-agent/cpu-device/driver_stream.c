@@ -240,6 +240,23 @@ static struct CUevent_st *event_find(CUevent h) {
   return h && cpudev_event_owner(h) ? h : NULL;
 }
 
+/* Gets the current context and takes the lock; on failure the lock is not held. */
+static CUresult lock_current_ctx(CUcontext *ctx) {
+  CUresult r = cpudev_current_ctx(ctx);
+  if (!r) cpudev_lock();
+  return r;
+}
+
+/* Finds a live event for an event call, in the current context. Lock held on success. */
+static CUresult event_lookup_locked(CUevent h, CUcontext *ctx, struct CUevent_st **out) {
+  CUresult r = lock_current_ctx(ctx);
+  if (r) return r;
+  *out = event_find(h);
+  if (*out) return CUDA_SUCCESS;
+  cpudev_unlock();
+  return CUDA_ERROR_INVALID_HANDLE;
+}
+
 /* ---- streams: the API ---- */
 
 static CUresult stream_create(CUstream *phStream, unsigned flags, int priority) {
@@ -379,9 +396,8 @@ static CUresult stream_synchronize(CUstream h, int ptds) {
 static CUresult stream_wait_event(CUstream h, CUevent ev, unsigned flags, int ptds) {
   if (flags != 0 && flags != CU_EVENT_WAIT_EXTERNAL) return CUDA_ERROR_INVALID_VALUE;
   CUcontext ctx;
-  CUresult r = cpudev_current_ctx(&ctx);
+  CUresult r = lock_current_ctx(&ctx);
   if (r) return r;
-  cpudev_lock();
   struct CUstream_st *s;
   r = cpudev_stream_resolve(ctx, h, ptds, &s);
   struct CUevent_st *e = ev;
@@ -394,46 +410,23 @@ static CUresult stream_wait_event(CUstream h, CUevent ev, unsigned flags, int pt
   return r;
 }
 
-static CUresult stream_get_flags(CUstream h, unsigned *flags, int ptds) {
-  if (!flags) return CUDA_ERROR_INVALID_VALUE;
-  CUcontext ctx;
-  struct CUstream_st *s;
-  CUresult r = stream_lookup_locked(h, ptds, &ctx, &s);
-  if (r) return r;
-  *flags = s->flags;
-  cpudev_unlock();
-  return CUDA_SUCCESS;
-}
+/* What the cuStreamGet* calls report. */
+typedef enum { STREAM_FLAGS, STREAM_PRIORITY, STREAM_CTX, STREAM_DEVICE, STREAM_ID } stream_property;
 
-static CUresult stream_get_priority(CUstream h, int *priority, int ptds) {
-  if (!priority) return CUDA_ERROR_INVALID_VALUE;
+/* Writes one property of a stream to out, whose type is the one its cuStreamGet* call takes. */
+static CUresult stream_get(CUstream h, int ptds, stream_property what, void *out) {
+  if (!out) return CUDA_ERROR_INVALID_VALUE;
   CUcontext ctx;
   struct CUstream_st *s;
   CUresult r = stream_lookup_locked(h, ptds, &ctx, &s);
   if (r) return r;
-  *priority = s->priority;
-  cpudev_unlock();
-  return CUDA_SUCCESS;
-}
-
-static CUresult stream_get_ctx(CUstream h, CUcontext *pctx, int ptds) {
-  if (!pctx) return CUDA_ERROR_INVALID_VALUE;
-  CUcontext ctx;
-  struct CUstream_st *s;
-  CUresult r = stream_lookup_locked(h, ptds, &ctx, &s);
-  if (r) return r;
-  *pctx = s->ctx;
-  cpudev_unlock();
-  return CUDA_SUCCESS;
-}
-
-static CUresult stream_get_id(CUstream h, unsigned long long *id, int ptds) {
-  if (!id) return CUDA_ERROR_INVALID_VALUE;
-  CUcontext ctx;
-  struct CUstream_st *s;
-  CUresult r = stream_lookup_locked(h, ptds, &ctx, &s);
-  if (r) return r;
-  *id = s->is_legacy ? 1 : s->id;
+  switch (what) {
+  case STREAM_FLAGS: *(unsigned *)out = s->flags; break;
+  case STREAM_PRIORITY: *(int *)out = s->priority; break;
+  case STREAM_CTX: *(CUcontext *)out = s->ctx; break;
+  case STREAM_DEVICE: *(CUdevice *)out = s->ctx->device; break;
+  case STREAM_ID: *(unsigned long long *)out = s->is_legacy ? 1 : s->id; break;
+  }
   cpudev_unlock();
   return CUDA_SUCCESS;
 }
@@ -465,6 +458,11 @@ static CUresult launch_host(CUstream h, CUhostFn fn, CUstreamCallback cb, void *
   return cpudev_submit(h, ptds, 0, run_host_call, free_arg, hc);
 }
 
+static CUresult add_callback(CUstream h, CUstreamCallback cb, void *user, unsigned flags, int ptds) {
+  if (flags != 0) return CUDA_ERROR_INVALID_VALUE;
+  return launch_host(h, NULL, cb, user, ptds);   /* rejects a NULL callback */
+}
+
 CPUDEV_API CUresult cuStreamQuery(CUstream hStream) { return stream_query(hStream, 0); }
 CPUDEV_API CUresult cuStreamQuery_ptsz(CUstream hStream) { return stream_query(hStream, 1); }
 CPUDEV_API CUresult cuStreamSynchronize(CUstream hStream) { return stream_synchronize(hStream, 0); }
@@ -476,59 +474,47 @@ CPUDEV_API CUresult cuStreamWaitEvent_ptsz(CUstream hStream, CUevent hEvent, uns
   return stream_wait_event(hStream, hEvent, Flags, 1);
 }
 CPUDEV_API CUresult cuStreamGetFlags(CUstream hStream, unsigned int *flags) {
-  return stream_get_flags(hStream, flags, 0);
+  return stream_get(hStream, 0, STREAM_FLAGS, flags);
 }
 CPUDEV_API CUresult cuStreamGetFlags_ptsz(CUstream hStream, unsigned int *flags) {
-  return stream_get_flags(hStream, flags, 1);
+  return stream_get(hStream, 1, STREAM_FLAGS, flags);
 }
 CPUDEV_API CUresult cuStreamGetPriority(CUstream hStream, int *priority) {
-  return stream_get_priority(hStream, priority, 0);
+  return stream_get(hStream, 0, STREAM_PRIORITY, priority);
 }
 CPUDEV_API CUresult cuStreamGetPriority_ptsz(CUstream hStream, int *priority) {
-  return stream_get_priority(hStream, priority, 1);
+  return stream_get(hStream, 1, STREAM_PRIORITY, priority);
 }
 CPUDEV_API CUresult cuStreamGetCtx(CUstream hStream, CUcontext *pctx) {
-  return stream_get_ctx(hStream, pctx, 0);
+  return stream_get(hStream, 0, STREAM_CTX, pctx);
 }
 CPUDEV_API CUresult cuStreamGetCtx_ptsz(CUstream hStream, CUcontext *pctx) {
-  return stream_get_ctx(hStream, pctx, 1);
+  return stream_get(hStream, 1, STREAM_CTX, pctx);
 }
 CPUDEV_API CUresult cuStreamGetId(CUstream hStream, unsigned long long *streamId) {
-  return stream_get_id(hStream, streamId, 0);
+  return stream_get(hStream, 0, STREAM_ID, streamId);
 }
 CPUDEV_API CUresult cuStreamGetId_ptsz(CUstream hStream, unsigned long long *streamId) {
-  return stream_get_id(hStream, streamId, 1);
+  return stream_get(hStream, 1, STREAM_ID, streamId);
 }
 CPUDEV_API CUresult cuStreamGetDevice(CUstream hStream, CUdevice *device) {
-  CUcontext c;
-  if (!device) return CUDA_ERROR_INVALID_VALUE;
-  CUresult r = stream_get_ctx(hStream, &c, 0);
-  if (!r) *device = c->device;
-  return r;
+  return stream_get(hStream, 0, STREAM_DEVICE, device);
 }
 CPUDEV_API CUresult cuStreamGetDevice_ptsz(CUstream hStream, CUdevice *device) {
-  CUcontext c;
-  if (!device) return CUDA_ERROR_INVALID_VALUE;
-  CUresult r = stream_get_ctx(hStream, &c, 1);
-  if (!r) *device = c->device;
-  return r;
+  return stream_get(hStream, 1, STREAM_DEVICE, device);
 }
 CPUDEV_API CUresult cuStreamAddCallback(CUstream hStream, CUstreamCallback callback, void *userData,
                                         unsigned int flags) {
-  if (flags != 0 || !callback) return CUDA_ERROR_INVALID_VALUE;
-  return launch_host(hStream, NULL, callback, userData, 0);
+  return add_callback(hStream, callback, userData, flags, 0);
 }
 CPUDEV_API CUresult cuStreamAddCallback_ptsz(CUstream hStream, CUstreamCallback callback, void *userData,
                                              unsigned int flags) {
-  if (flags != 0 || !callback) return CUDA_ERROR_INVALID_VALUE;
-  return launch_host(hStream, NULL, callback, userData, 1);
+  return add_callback(hStream, callback, userData, flags, 1);
 }
 CPUDEV_API CUresult cuLaunchHostFunc(CUstream hStream, CUhostFn fn, void *userData) {
-  if (!fn) return CUDA_ERROR_INVALID_VALUE;
   return launch_host(hStream, fn, NULL, userData, 0);
 }
 CPUDEV_API CUresult cuLaunchHostFunc_ptsz(CUstream hStream, CUhostFn fn, void *userData) {
-  if (!fn) return CUDA_ERROR_INVALID_VALUE;
   return launch_host(hStream, fn, NULL, userData, 1);
 }
 
@@ -581,13 +567,11 @@ CPUDEV_API CUresult cuEventDestroy_v2(CUevent hEvent) {
 static CUresult event_record(CUevent hEvent, CUstream hStream, unsigned flags, int ptds) {
   if (flags & ~(unsigned)CU_EVENT_RECORD_EXTERNAL) return CUDA_ERROR_INVALID_VALUE;
   CUcontext ctx;
-  CUresult r = cpudev_current_ctx(&ctx);
+  struct CUevent_st *e;
+  CUresult r = event_lookup_locked(hEvent, &ctx, &e);
   if (r) return r;
-  cpudev_lock();
-  struct CUevent_st *e = event_find(hEvent);
   struct CUstream_st *s = NULL;
-  if (!e) r = CUDA_ERROR_INVALID_HANDLE;
-  if (!r) r = cpudev_stream_resolve(ctx, hStream, ptds, &s);
+  r = cpudev_stream_resolve(ctx, hStream, ptds, &s);
   cpudev_op *op = NULL;
   if (!r) {
     op = cpudev_op_new(NULL, NULL, NULL);
@@ -618,24 +602,20 @@ CPUDEV_API CUresult cuEventRecordWithFlags_ptsz(CUevent hEvent, CUstream hStream
 
 CPUDEV_API CUresult cuEventQuery(CUevent hEvent) {
   CUcontext ctx;
-  CUresult r = cpudev_current_ctx(&ctx);
+  struct CUevent_st *e;
+  CUresult r = event_lookup_locked(hEvent, &ctx, &e);
   if (r) return r;
-  cpudev_lock();
-  struct CUevent_st *e = event_find(hEvent);
-  if (!e) r = CUDA_ERROR_INVALID_HANDLE;
-  else if (e->op && !e->op->done) r = CUDA_ERROR_NOT_READY;
+  if (e->op && !e->op->done) r = CUDA_ERROR_NOT_READY;
   cpudev_unlock();
   return r;
 }
 
 CPUDEV_API CUresult cuEventSynchronize(CUevent hEvent) {
   CUcontext ctx;
-  CUresult r = cpudev_current_ctx(&ctx);
+  struct CUevent_st *e;
+  CUresult r = event_lookup_locked(hEvent, &ctx, &e);
   if (r) return r;
-  cpudev_lock();
-  struct CUevent_st *e = event_find(hEvent);
-  if (!e) r = CUDA_ERROR_INVALID_HANDLE;
-  else if (e->op) {
+  if (e->op) {
     cpudev_op *op = e->op;
     op->refs++;
     cpudev_op_wait(op);
@@ -649,9 +629,8 @@ CPUDEV_API CUresult cuEventSynchronize(CUevent hEvent) {
 static CUresult event_elapsed(float *ms, CUevent hStart, CUevent hEnd) {
   if (!ms) return CUDA_ERROR_INVALID_VALUE;
   CUcontext ctx;
-  CUresult r = cpudev_current_ctx(&ctx);
+  CUresult r = lock_current_ctx(&ctx);
   if (r) return r;
-  cpudev_lock();
   struct CUevent_st *a = event_find(hStart), *b = event_find(hEnd);
   if (!a || !b) r = CUDA_ERROR_INVALID_HANDLE;
   else if ((a->flags | b->flags) & CU_EVENT_DISABLE_TIMING) r = CUDA_ERROR_INVALID_HANDLE;

@@ -195,6 +195,26 @@ static CUresult enqueue_one(uint32_t proc, xdrproc_t xargs, void *args, const gs
   return CUDA_SUCCESS;
 }
 
+/* GPUSHIM_BATCH=0 turns batching off: every call, asynchronous ones too, is sent and waited
+ * for at once — synchronous forwarding, as peers without batching do. Benchmarks use it to
+ * show what batching saves; an asynchronous call's error still waits for the next
+ * synchronizing call. */
+static int batching_enabled(void) {
+  static int enabled = -1;
+  if (enabled < 0) {
+    const char *v = getenv("GPUSHIM_BATCH");
+    enabled = !(v && strcmp(v, "0") == 0);
+  }
+  return enabled;
+}
+
+static CUresult forward_now(void) {
+  if (send_queue(1) < 0) return CUDA_ERROR_LAUNCH_FAILED;
+  CUresult e = drain();
+  if (e != CUDA_SUCCESS && G.state == LINK_OPEN && G.deferred == CUDA_SUCCESS) G.deferred = e;
+  return G.state == LINK_OPEN ? CUDA_SUCCESS : e;
+}
+
 CUresult gs_enqueue(uint32_t proc, xdrproc_t xargs, void *args, const gs_pending *p) {
   uint64_t ctx = gs_client_current_ctx();
   if (!G.sent_ctx_known || G.sent_ctx != ctx) {
@@ -209,6 +229,7 @@ CUresult gs_enqueue(uint32_t proc, xdrproc_t xargs, void *args, const gs_pending
   q.proc = proc;
   CUresult e = enqueue_one(proc, xargs, args, &q);
   if (e != CUDA_SUCCESS || p->status_out) return e;
+  if (!batching_enabled()) return forward_now();
   if (G.reply_bytes >= MAX_REPLY_BYTES) return send_queue(1) ? CUDA_ERROR_LAUNCH_FAILED : drain();
   if (G.queue.len >= FLUSH_BYTES || G.nqueued >= FLUSH_CALLS) {
     int wait = G.reply_bytes > UNREAD_REPLY_BYTES;

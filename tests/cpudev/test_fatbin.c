@@ -4,6 +4,7 @@
  * compute_90 PTX, sm_86 ELF), ELF only (sm_80).
  */
 #include "fatbin.h"
+#include "test_blob.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,27 +18,6 @@ static int failures;
       failures++;                                                                                   \
     }                                                                                               \
   } while (0)
-
-typedef struct {
-  unsigned char *data;
-  size_t len;
-} blob;
-
-static blob read_blob(const char *path) {
-  blob b = {0};
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    perror(path);
-    exit(2);
-  }
-  fseek(f, 0, SEEK_END);
-  b.len = (size_t)ftell(f);
-  fseek(f, 0, SEEK_SET);
-  b.data = malloc(b.len);
-  if (!b.data || fread(b.data, 1, b.len, f) != b.len) exit(2);
-  fclose(f);
-  return b;
-}
 
 static size_t list(const blob *b, fatbin_entry *es, size_t max) {
   size_t n = 0;

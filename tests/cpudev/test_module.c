@@ -5,6 +5,7 @@
  * Run with GPUSHIM_CPU_CC=8.6 so the compute_90 fatbin has no usable PTX.
  */
 #include "cpudev_test.h"
+#include "test_blob.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -12,27 +13,6 @@
 #include <unistd.h>
 
 const char *gpushim_cpudev_last_error(void);
-
-typedef struct {
-  char *data;
-  size_t len;
-} blob;
-
-static blob read_blob(const char *path) {
-  blob b = {0};
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    perror(path);
-    exit(2);
-  }
-  fseek(f, 0, SEEK_END);
-  b.len = (size_t)ftell(f);
-  fseek(f, 0, SEEK_SET);
-  b.data = calloc(1, b.len + 1);
-  if (!b.data || fread(b.data, 1, b.len, f) != b.len) exit(2);
-  fclose(f);
-  return b;
-}
 
 static void test_refusals(const blob *elf_fatbin, const blob *ptx90, const blob *cubin) {
   CUmodule m;

@@ -33,9 +33,7 @@ int main(int argc, char **argv) {
   const ptx_kernel *mm = tu_kernel(m, "matmul");
   tu_params p;
   tu_params_init(&p, mm);
-  TU_PARAM(&p, A);
-  TU_PARAM(&p, B);
-  TU_PARAM(&p, C);
+  TU_PTRS(&p, A, B, C);
   TU_PARAM(&p, n);
   double t0 = now();
   ptx_status st = tu_launch_ex(mm, (unsigned)n / 16, (unsigned)n / 16, 1, 16, 16, 1, 0, &p, workers, err, sizeof err);
@@ -62,8 +60,7 @@ int main(int argc, char **argv) {
   }
   const ptx_kernel *rk = tu_kernel(m, "reduce");
   tu_params_init(&p, rk);
-  TU_PARAM(&p, in);
-  TU_PARAM(&p, out);
+  TU_PTRS(&p, in, out);
   TU_PARAM(&p, len);
   t0 = now();
   st = tu_launch_ex(rk, (unsigned)blocks, 1, 1, (unsigned)bs, 1, 1, (size_t)bs * 4, &p, workers, err, sizeof err);

@@ -20,9 +20,7 @@ static void t_vecadd(void) {
   }
   tu_params p;
   tu_params_init(&p, k);
-  TU_PARAM(&p, a);
-  TU_PARAM(&p, b);
-  TU_PARAM(&p, c);
+  TU_PTRS(&p, a, b, c);
   TU_PARAM(&p, n);
   tu_launch(k, 8, 128, 0, &p);
   for (int i = 0; i < n; i++) CHECK(c[i] == a[i] + b[i], "c[%d]=%f", i, c[i]);
@@ -47,8 +45,7 @@ static void t_loop_diverge(void) {
   for (int i = 0; i < n; i++) trip[i] = (i * 37) % 150 - 5;
   tu_params p;
   tu_params_init(&p, k);
-  TU_PARAM(&p, trip);
-  TU_PARAM(&p, out);
+  TU_PTRS(&p, trip, out);
   tu_launch(k, 2, 128, 0, &p);
   for (int i = 0; i < n; i++) CHECK(out[i] == ref_loop(i, trip[i]), "out[%d]=%d want %d", i, out[i], ref_loop(i, trip[i]));
 }
@@ -81,9 +78,7 @@ static void t_barriers(void) {
   for (int i = 0; i < n; i++) in[i] = (i * 7919) % 1000 - 300;
   tu_params p;
   tu_params_init(&p, k);
-  TU_PARAM(&p, in);
-  TU_PARAM(&p, rev);
-  TU_PARAM(&p, sums);
+  TU_PTRS(&p, in, rev, sums);
   tu_launch(k, (unsigned)nb, (unsigned)bs, 0, &p);
   for (int b = 0; b < nb; b++) {
     int s = 0;
@@ -102,8 +97,7 @@ static void t_dyn_shared(void) {
   for (int i = 0; i < bs * nb; i++) in[i] = 1.0 / (i + 1);
   tu_params p;
   tu_params_init(&p, k);
-  TU_PARAM(&p, in);
-  TU_PARAM(&p, out);
+  TU_PTRS(&p, in, out);
   tu_launch(k, (unsigned)nb, (unsigned)bs, (size_t)bs * 8, &p);
   for (int b = 0; b < nb; b++) {
     /* same pairwise order as the kernel */
@@ -129,16 +123,7 @@ static void t_atomics(void) {
   inc[1] = 7;
   tu_params p;
   tu_params_init(&p, k);
-  TU_PARAM(&p, ci);
-  TU_PARAM(&p, cu);
-  TU_PARAM(&p, cl);
-  TU_PARAM(&p, cf);
-  TU_PARAM(&p, cd);
-  TU_PARAM(&p, mn);
-  TU_PARAM(&p, mx);
-  TU_PARAM(&p, bits);
-  TU_PARAM(&p, inc);
-  TU_PARAM(&p, hist);
+  TU_PTRS(&p, ci, cu, cl, cf, cd, mn, mx, bits, inc, hist);
   TU_PARAM(&p, nbins);
   char err[512];
   /* several host workers so the global atomics really contend */
@@ -181,8 +166,7 @@ static void t_cas_max(void) {
   *out = -1e30f;
   tu_params p;
   tu_params_init(&p, k);
-  TU_PARAM(&p, in);
-  TU_PARAM(&p, out);
+  TU_PTRS(&p, in, out);
   TU_PARAM(&p, n);
   tu_launch(k, (unsigned)(n + 127) / 128, 128, 0, &p);
   CHECK(*out == want, "max=%f want %f", *out, want);
@@ -206,8 +190,7 @@ static void t_shuffles(void) {
   for (int i = 0; i < n; i++) in[i] = i * 10 + 3;
   tu_params p;
   tu_params_init(&p, k);
-  TU_PARAM(&p, in);
-  TU_PARAM(&p, out);
+  TU_PTRS(&p, in, out);
   tu_launch(k, 1, (unsigned)n, 0, &p);
   for (int t = 0; t < n; t++) {
     const int *w = in + t / 32 * 32;
@@ -227,10 +210,7 @@ static void t_warp_scan(void) {
   for (int i = 0; i < n; i++) in[i] = (i * 13) % 17;
   tu_params p;
   tu_params_init(&p, k);
-  TU_PARAM(&p, in);
-  TU_PARAM(&p, out);
-  TU_PARAM(&p, ballots);
-  TU_PARAM(&p, popcs);
+  TU_PTRS(&p, in, out, ballots, popcs);
   tu_launch(k, 2, 128, 0, &p);
   for (int w = 0; w < n / 32; w++) {
     int s = 0;
@@ -252,8 +232,7 @@ static void t_votes(void) {
   for (int i = 0; i < n; i++) in[i] = i < 32 ? i + 1 : i < 64 ? (i * 5) % 97 : 1000 + (i == 70 ? 42 : 0);
   tu_params p;
   tu_params_init(&p, k);
-  TU_PARAM(&p, in);
-  TU_PARAM(&p, out);
+  TU_PTRS(&p, in, out);
   tu_launch(k, 1, (unsigned)n, 0, &p);
   int cnt = 0, any42 = 0, allpos = 1;
   for (int i = 0; i < n; i++) {
@@ -298,8 +277,7 @@ static void t_calls(void) {
   float *ch = tu_alloc((size_t)n * 4);
   tu_params p;
   tu_params_init(&p, k);
-  TU_PARAM(&p, fibs);
-  TU_PARAM(&p, ch);
+  TU_PTRS(&p, fibs, ch);
   tu_launch(k, 1, (unsigned)n, 0, &p);
   for (int t = 0; t < n; t++) {
     CHECK(fibs[t] == fib(t % 12), "fib[%d]=%d", t, fibs[t]);
@@ -359,8 +337,7 @@ static void t_warp_reduce(void) {
   for (int i = 0; i < n; i++) in[i] = (unsigned)(i * 2654435761u) >> (i % 7);
   tu_params p;
   tu_params_init(&p, k);
-  TU_PARAM(&p, in);
-  TU_PARAM(&p, out);
+  TU_PTRS(&p, in, out);
   tu_launch(k, 1, (unsigned)n, 0, &p);
   for (int w = 0; w < n / 32; w++) {
     unsigned sum = 0, mn = 0xffffffffu, x = 0;
@@ -445,8 +422,7 @@ static void t_local_array(void) {
   for (int i = 0; i < 40; i++) idx[i] = (i * 11 + 5) % 40;
   tu_params p;
   tu_params_init(&p, k);
-  TU_PARAM(&p, idx);
-  TU_PARAM(&p, out);
+  TU_PTRS(&p, idx, out);
   tu_launch(k, 1, (unsigned)n, 0, &p);
   for (int t = 0; t < n; t++) {
     int a[40];
@@ -517,8 +493,7 @@ static void t_many_params(void) {
   TU_PARAM(&p, -0.125);
   tu_param(&p, &mx, sizeof mx);
   TU_PARAM(&p, (unsigned char)250);
-  TU_PARAM(&p, out);
-  TU_PARAM(&p, dout);
+  TU_PTRS(&p, out, dout);
   tu_launch(k, 1, 1, 0, &p);
   int want[9] = {-7, -30000, 123456789, (int)(0x123456789abcdefLL >> 32), (int)0x89abcdef, 'q', -1234, 987654, 250};
   for (int i = 0; i < 9; i++) CHECK(out[i] == want[i], "out[%d]=%d want %d", i, out[i], want[i]);
@@ -535,8 +510,7 @@ static void t_grid_stride(void) {
   }
   tu_params p;
   tu_params_init(&p, k);
-  TU_PARAM(&p, x);
-  TU_PARAM(&p, y);
+  TU_PTRS(&p, x, y);
   TU_PARAM(&p, 3.0f);
   TU_PARAM(&p, n);
   tu_launch(k, 7, 96, 0, &p);
@@ -569,8 +543,7 @@ static void t_faults(void) {
   int *done = tu_alloc(4);
   const ptx_kernel *fs = tu_kernel(M, "fault_stop");
   tu_params_init(&p, fs);
-  TU_PARAM(&p, buf);
-  TU_PARAM(&p, done);
+  TU_PTRS(&p, buf, done);
   TU_PARAM(&p, 1 << 28);
   st = tu_launch_ex(fs, 64, 1, 1, 64, 1, 1, 0, &p, 1, err, sizeof err);
   CHECK(st == PTX_ERR_ILLEGAL_ADDRESS && *done == 0, "fault_stop: %s, %d threads finished", ptx_status_name(st), *done);
@@ -692,8 +665,7 @@ static void *conc_main(void *arg) {
   }
   tu_params p;
   tu_params_init(&p, k);
-  TU_PARAM(&p, x);
-  TU_PARAM(&p, y);
+  TU_PTRS(&p, x, y);
   TU_PARAM(&p, 2.0f);
   TU_PARAM(&p, n);
   ptx_launch_config c;

@@ -30,9 +30,7 @@ static void t_int64(void) {
   a[3] = 0;
   tu_params p;
   tu_params_init(&p, k);
-  TU_PARAM(&p, a);
-  TU_PARAM(&p, b);
-  TU_PARAM(&p, out);
+  TU_PTRS(&p, a, b, out);
   tu_launch(k, 1, (unsigned)n, 0, &p);
   for (int t = 0; t < n; t++) {
     long long x = a[t], y = b[t];
@@ -69,9 +67,7 @@ static void t_int32(void) {
   a[6] = INT32_MIN;
   tu_params p;
   tu_params_init(&p, k);
-  TU_PARAM(&p, a);
-  TU_PARAM(&p, b);
-  TU_PARAM(&p, out);
+  TU_PTRS(&p, a, b, out);
   tu_launch(k, 1, (unsigned)n, 0, &p);
   for (int t = 0; t < n; t++) {
     int x = a[t], y = b[t];
@@ -115,11 +111,7 @@ static void t_rounding(void) {
   }
   tu_params p;
   tu_params_init(&p, k);
-  TU_PARAM(&p, a);
-  TU_PARAM(&p, b);
-  TU_PARAM(&p, fo);
-  TU_PARAM(&p, io);
-  TU_PARAM(&p, dd);
+  TU_PTRS(&p, a, b, fo, io, dd);
   tu_launch(k, 1, (unsigned)n, 0, &p);
   for (int t = 0; t < n; t++) {
     float x = a[t], y = b[t];
@@ -182,10 +174,7 @@ static void t_halfs(void) {
   a[5] = -0.0f;
   tu_params p;
   tu_params_init(&p, k);
-  TU_PARAM(&p, a);
-  TU_PARAM(&p, h);
-  TU_PARAM(&p, back);
-  TU_PARAM(&p, bf);
+  TU_PTRS(&p, a, h, back, bf);
   tu_launch(k, 1, (unsigned)n, 0, &p);
   for (int t = 0; t < n; t++) {
     unsigned short rn = ref_half(a[t], FE_TONEAREST), rz = ref_half(a[t], FE_TOWARDZERO);
@@ -212,8 +201,7 @@ static void t_mathf(void) {
   a[8] = -3000.5f;
   tu_params p;
   tu_params_init(&p, k);
-  TU_PARAM(&p, a);
-  TU_PARAM(&p, out);
+  TU_PTRS(&p, a, out);
   tu_launch(k, 1, (unsigned)n, 0, &p);
   for (int t = 0; t < n; t++) {
     float x = a[t];
@@ -238,8 +226,7 @@ static void t_mathd(void) {
   for (int i = 0; i < n; i++) a[i] = (i - 32) * 0.731 + i * 1e-3;
   tu_params p;
   tu_params_init(&p, k);
-  TU_PARAM(&p, a);
-  TU_PARAM(&p, out);
+  TU_PTRS(&p, a, out);
   tu_launch(k, 1, (unsigned)n, 0, &p);
   for (int t = 0; t < n; t++) {
     double x = a[t];

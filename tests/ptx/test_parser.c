@@ -54,8 +54,7 @@ static void run_and_compare(const char *name, const char *text, ref_fn ref, int 
   memcpy(in, IN, sizeof IN);
   tu_params p;
   tu_params_init(&p, k);
-  TU_PARAM(&p, out);
-  TU_PARAM(&p, in);
+  TU_PTRS(&p, out, in);
   char err[512];
   ptx_status st = tu_launch_ex(k, 1, 1, 1, NT, 1, 1, 0, &p, 0, err, sizeof err);
   CHECK(st == PTX_OK, "%s: launch: %s", name, err);
@@ -888,8 +887,7 @@ static void t_modes(void) {
   memcpy(in, IN, sizeof IN);
   tu_params p;
   tu_params_init(&p, tu_kernel(m, "k"));
-  TU_PARAM(&p, out);
-  TU_PARAM(&p, in);
+  TU_PTRS(&p, out, in);
   tu_launch(tu_kernel(m, "k"), 1, NT, 0, &p);
   for (int t = 0; t < NT; t++) {
     float x = f32(IN[t][0]), ax = fabsf(x);

@@ -152,6 +152,16 @@ static inline void tu_param(tu_params *p, const void *v, size_t n) {
 }
 #define TU_PARAM(p, v) do { __typeof__(v) tv_ = (v); tu_param((p), &tv_, sizeof tv_); } while (0)
 
+/* Packs the next n parameters, all pointers (a kernel's .u64 buffer addresses). */
+static inline void tu_param_ptrs(tu_params *p, const void *const *ptrs, size_t n) {
+  for (size_t i = 0; i < n; i++) tu_param(p, &ptrs[i], sizeof ptrs[i]);
+}
+#define TU_PTRS(p, ...)                                                             \
+  do {                                                                             \
+    const void *ptrs_[] = {__VA_ARGS__};                                           \
+    tu_param_ptrs((p), ptrs_, sizeof ptrs_ / sizeof ptrs_[0]);                     \
+  } while (0)
+
 static inline const ptx_kernel *tu_kernel(ptx_module *m, const char *name) {
   const ptx_kernel *k = ptx_module_kernel(m, name);
   if (!k) {

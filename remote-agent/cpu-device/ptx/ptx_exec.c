@@ -55,27 +55,10 @@ typedef struct {
 #define ROW(x, i) ((x)->R + (size_t)(i) * 32)
 
 /* ---------------------------------------------------------------- bits and floats */
-static inline float asf(uint64_t v) {
-  uint32_t u = (uint32_t)v;
-  float f;
-  memcpy(&f, &u, 4);
-  return f;
-}
-static inline double asd(uint64_t v) {
-  double d;
-  memcpy(&d, &v, 8);
-  return d;
-}
-static inline uint64_t fbits(float f) {
-  uint32_t u;
-  memcpy(&u, &f, 4);
-  return u;
-}
-static inline uint64_t dbits(double d) {
-  uint64_t u;
-  memcpy(&u, &d, 8);
-  return u;
-}
+static inline float asf(uint64_t v) { return ptx_f32_from_bits((uint32_t)v); }
+static inline double asd(uint64_t v) { return ptx_f64_from_bits(v); }
+static inline uint64_t fbits(float f) { return ptx_f32_bits(f); }
+static inline uint64_t dbits(double d) { return ptx_f64_bits(d); }
 static inline uint64_t zext(uint64_t v, int bits) { return bits >= 64 || bits <= 0 ? v : v & ((1ull << bits) - 1); }
 static inline uint64_t sext(uint64_t v, int bits) {
   return bits >= 64 || bits <= 0 ? v : (uint64_t)((int64_t)(v << (64 - bits)) >> (64 - bits));

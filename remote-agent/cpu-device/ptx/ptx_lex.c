@@ -1,4 +1,5 @@
 /* ptx_lex.c - the PTX tokenizer. Skips whitespace and comments, tracks line numbers. */
+#include "ptx_internal.h"
 #include "ptx_lex.h"
 
 #include <ctype.h>
@@ -58,14 +59,7 @@ static void lex_hex_float(ptx_lexer *lx, ptx_token *t, int bits) {
   t->kind = TK_FLOAT;
   t->fbits = bits;
   t->ival = v;
-  if (bits == 32) {
-    uint32_t u = (uint32_t)v;
-    float f;
-    memcpy(&f, &u, 4);
-    t->fval = f;
-  } else {
-    memcpy(&t->fval, &v, 8);
-  }
+  t->fval = bits == 32 ? ptx_f32_from_bits((uint32_t)v) : ptx_f64_from_bits(v);
   lx->p = q;
 }
 

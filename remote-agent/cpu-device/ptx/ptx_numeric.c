@@ -4,29 +4,17 @@
 #include <math.h>
 #include <string.h>
 
-static uint32_t f2u(float f) {
-  uint32_t u;
-  memcpy(&u, &f, 4);
-  return u;
-}
-
-static float u2f(uint32_t u) {
-  float f;
-  memcpy(&f, &u, 4);
-  return f;
-}
-
 float ptx_half_to_float(uint16_t h) {
   uint32_t sign = (uint32_t)(h & 0x8000) << 16;
   uint32_t exp = (h >> 10) & 0x1f;
   uint32_t man = h & 0x3ff;
-  if (exp == 0x1f) return u2f(sign | 0x7f800000u | (man << 13));
+  if (exp == 0x1f) return ptx_f32_from_bits(sign | 0x7f800000u | (man << 13));
   if (exp == 0) {
-    if (man == 0) return u2f(sign);
+    if (man == 0) return ptx_f32_from_bits(sign);
     float v = ldexpf((float)man, -24);
     return sign ? -v : v;
   }
-  return u2f(sign | ((exp + 112) << 23) | (man << 13));
+  return ptx_f32_from_bits(sign | ((exp + 112) << 23) | (man << 13));
 }
 
 /* Rounds a non-negative magnitude `m` (an integer count of units) shifted right by `sh` bits. */
@@ -79,10 +67,10 @@ uint16_t ptx_double_to_half(double d, int rnd) {
 
 uint16_t ptx_float_to_half(float f, int rnd) { return ptx_double_to_half((double)f, rnd); }
 
-float ptx_bf16_to_float(uint16_t h) { return u2f((uint32_t)h << 16); }
+float ptx_bf16_to_float(uint16_t h) { return ptx_f32_from_bits((uint32_t)h << 16); }
 
 uint16_t ptx_float_to_bf16(float f, int rnd) {
-  uint32_t u = f2u(f);
+  uint32_t u = ptx_f32_bits(f);
   if (isnan(f)) return 0x7fff;
   int neg = (u >> 31) != 0;
   uint32_t lo = u & 0xffff;

@@ -506,33 +506,18 @@ static uint64_t imm_bits(const ptx_token *t, int neg, int type) {
   if (t->kind == TK_INT) {
     int64_t v = (int64_t)t->ival;
     if (neg) v = (int64_t)(0 - (uint64_t)v);
-    if (type == T_F32) {
-      float f = (float)v;
-      uint32_t u;
-      memcpy(&u, &f, 4);
-      return u;
-    }
-    if (type == T_F64) {
-      double d = (double)v;
-      uint64_t u;
-      memcpy(&u, &d, 8);
-      return u;
-    }
+    if (type == T_F32) return ptx_f32_bits((float)v);
+    if (type == T_F64) return ptx_f64_bits((double)v);
     return (uint64_t)v;
   }
   double d = neg ? -t->fval : t->fval;
   if (type == T_F32 || type == T_F16X2 || type == T_B32 || (t->fbits == 32 && type != T_F64)) {
     if (t->fbits == 32 && !neg && type != T_F64) return t->ival & 0xffffffffu;
-    float f = (float)d;
-    uint32_t u;
-    memcpy(&u, &f, 4);
-    return u;
+    return ptx_f32_bits((float)d);
   }
   if (type == T_F16) return ptx_float_to_half((float)d, RND_RN);
   if (type == T_BF16) return ptx_float_to_bf16((float)d, RND_RN);
-  uint64_t u;
-  memcpy(&u, &d, 8);
-  return u;
+  return ptx_f64_bits(d);
 }
 
 /* Resolves a symbol name used in an address or as a value. */
