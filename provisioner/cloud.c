@@ -1,10 +1,11 @@
-/* cloud.c: the bootstrap script, offer matching and error mapping shared by the HTTPS
- * providers. */
+/* cloud.c: the bootstrap script, offer matching and choice, error mapping, and the
+ * calls (status, list) shared by the HTTPS providers, each described by a cloud_api. */
 #include "cloud.h"
 #include "config.h"
 #include "http.h"
 #include "util.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,4 +74,149 @@ const char *cloud_str(json_t *v, const char *def)
 {
     const char *s = json_string_value(v);
     return s ? s : def;
+}
+
+/* "vast_api_key" -> "GPUSHIM_VAST_API_KEY", the variable gs_cfg reads first. */
+static void env_name(char *out, size_t n, const char *key)
+{
+    size_t i = (size_t)snprintf(out, n, "GPUSHIM_");
+    for (const char *p = key; *p && i + 1 < n; p++)
+        out[i++] = (char)toupper((unsigned char)*p);
+    out[i < n ? i : n - 1] = '\0';
+}
+
+int cloud_configured(const cloud_api *api, char *why, size_t n)
+{
+    const char *required[] = { api->key_cfg, api->also_required };
+    for (size_t i = 0; i < sizeof required / sizeof required[0]; i++) {
+        if (required[i] && !gs_cfg(required[i], NULL)) {
+            env_name(why, n, required[i]);
+            return 0;
+        }
+    }
+    return 1;
+}
+
+int cloud_call(const cloud_api *api, const char *method, const char *path, json_t *body,
+               long *status, json_t **out, char *err, size_t n)
+{
+    char url[1024];
+    gs_url(url, sizeof url, gs_cfg(api->url_cfg, api->url_default), path);
+    long ignored = 0;
+    if (!status)
+        status = &ignored;
+    int idempotent = api->idempotent ? api->idempotent(method, path)
+                                     : strcmp(method, "POST") != 0;
+    int rc = gs_http_json_ex(method, url, gs_cfg(api->key_cfg, NULL), body, idempotent,
+                             status, out, err, n);
+    json_decref(body);
+    if (rc != GS_OK)
+        return rc;
+    if (*status >= 200 && *status < 300)
+        return GS_OK;
+    char what[300];
+    snprintf(what, sizeof what, "%s %s %s", api->name, method, path);
+    rc = cloud_http_error(what, *status, *out, err, n);
+    if (api->gone_error &&
+        strcmp(cloud_str(json_object_get(*out, "error"), ""), api->gone_error) == 0)
+        rc = GS_EGONE;
+    return rc;
+}
+
+json_t *cloud_items(json_t *answer, const char *key)
+{
+    if (key)
+        return json_object_get(answer, key);
+    if (json_is_array(answer))
+        return answer;
+    static const char *const keys[] = { "data", "gpus", "pods", "items" };
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (json_is_array(json_object_get(answer, keys[i])))
+            return json_object_get(answer, keys[i]);
+    return NULL;
+}
+
+gs_offer *cloud_offer_init(gs_offer *f, const char *provider)
+{
+    memset(f, 0, sizeof *f);
+    gs_strlcpy(f->provider, provider, sizeof f->provider);
+    return f;
+}
+
+int cloud_pick_offer(const cloud_api *api, int (*offers)(gs_offer *, int, char *, size_t),
+                     gs_offer *pick, char *err, size_t n)
+{
+    gs_offer found[64];
+    int count = offers(found, 64, err, n);
+    if (count < 0)
+        return count;
+    const char *only = api->offer_id_cfg ? gs_cfg(api->offer_id_cfg, NULL) : NULL;
+    const gs_offer *best = NULL;
+    for (int i = 0; i < count; i++)
+        if ((!only || strcmp(found[i].id, only) == 0) && (!best || found[i].price < best->price))
+            best = &found[i];
+    if (!best) {
+        gs_errf(err, n, "%s: no %s matches GPUSHIM_GPU=%s GPUSHIM_MAX_PRICE=%s", api->name,
+                api->offer_noun, gs_cfg("gpu", "(any)"), gs_cfg("max_price", "(any)"));
+        return GS_ECAPACITY;
+    }
+    *pick = *best;
+    return GS_OK;
+}
+
+void cloud_take_offer(gs_inst *in, const gs_offer *offer)
+{
+    gs_strlcpy(in->gpu, offer->gpu, sizeof in->gpu);
+    in->price = offer->price;
+    gs_strlcpy(in->offer, offer->id, sizeof in->offer);
+}
+
+void cloud_set_state(gs_inst *in, const cloud_state *table, const char *theirs)
+{
+    gs_strlcpy(in->state, GS_PSTATE_PENDING, sizeof in->state);
+    for (const cloud_state *s = table; s->theirs; s++)
+        if (strcmp(theirs, s->theirs) == 0)
+            gs_strlcpy(in->state, s->ours, sizeof in->state);
+}
+
+int cloud_status(const cloud_api *api, gs_inst *in, char *err, size_t n)
+{
+    char path[256];
+    snprintf(path, sizeof path, api->status_path, in->id);
+    json_t *a = NULL;
+    int rc = cloud_call(api, "GET", path, NULL, NULL, &a, err, n);
+    json_t *o = api->status_key ? json_object_get(a, api->status_key) : a;
+    if (json_is_array(o))
+        o = json_array_get(o, 0);
+    if (rc == GS_OK && api->status_missing_is_gone && !json_is_object(o))
+        rc = GS_EGONE;
+    if (rc == GS_OK)
+        api->parse(o, in);
+    json_decref(a);
+    if (rc == GS_EGONE || (rc == GS_OK && strcmp(in->state, GS_PSTATE_GONE) == 0)) {
+        gs_strlcpy(in->state, GS_PSTATE_GONE, sizeof in->state);
+        return GS_EGONE;
+    }
+    return rc;
+}
+
+int cloud_list_ours(const cloud_api *api, gs_inst *list, int max, char *err, size_t n)
+{
+    json_t *a = NULL;
+    int rc = cloud_call(api, "GET", api->list_path, NULL, NULL, &a, err, n);
+    json_t *items = rc == GS_OK ? cloud_items(a, api->list_key) : NULL;
+    int count = 0;
+    size_t i;
+    json_t *o;
+    json_array_foreach(items, i, o) {
+        if (count >= max)
+            break;
+        if (strncmp(cloud_str(json_object_get(o, api->tag_field), ""), GS_TAG_PREFIX,
+                    strlen(GS_TAG_PREFIX)) != 0)
+            continue;
+        memset(&list[count], 0, sizeof list[count]);
+        api->parse(o, &list[count++]);
+    }
+    json_decref(a);
+    return rc == GS_OK ? count : rc;
 }

@@ -17,43 +17,35 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *base(void) { return gs_cfg("vast_url", "https://console.vast.ai/api/v0"); }
-static const char *key(void) { return gs_cfg("vast_api_key", NULL); }
-
-static int vast_configured(char *why, size_t n)
+/* PUT /asks/ (create) is the one call that must never be repeated blindly; POST
+ * /bundles/ is a search. */
+static int vast_idempotent(const char *method, const char *path)
 {
-    if (!key()) {
-        gs_errf(why, n, "GPUSHIM_VAST_API_KEY");
-        return 0;
-    }
-    return 1;
-}
-
-/* One call; *out the answer (caller frees). Non-2xx becomes an error code. */
-static int call(const char *method, const char *path, json_t *body, json_t **out, char *err,
-                size_t n)
-{
-    char url[1024];
-    gs_url(url, sizeof url, base(), path);
-    long status = 0;
-    /* PUT /asks/ (create) is the one call that must never be repeated blindly. */
-    int idempotent = strncmp(path, "/asks/", 6) != 0 && strcmp(method, "POST") != 0;
     if (strcmp(path, "/bundles/") == 0)
-        idempotent = 1;         /* a search, sent as POST */
-    int rc = gs_http_json_ex(method, url, key(), body, idempotent, &status, out, err, n);
-    json_decref(body);
-    if (rc != GS_OK)
-        return rc;
-    if (status >= 200 && status < 300)
-        return GS_OK;
-    char what[300];
-    snprintf(what, sizeof what, "vast %s %s", method, path);
-    rc = cloud_http_error(what, status, *out, err, n);
-    const char *e = cloud_str(json_object_get(*out, "error"), "");
-    if (strcmp(e, "no_such_instance") == 0)
-        rc = GS_EGONE;
-    return rc;
+        return 1;
+    return strncmp(path, "/asks/", 6) != 0 && strcmp(method, "POST") != 0;
 }
+
+static void parse_instance(json_t *o, gs_inst *in);
+
+static const cloud_api api = {
+    .name = "vast",
+    .url_cfg = "vast_url",
+    .url_default = "https://console.vast.ai/api/v0",
+    .key_cfg = "vast_api_key",
+    .gone_error = "no_such_instance",
+    .idempotent = vast_idempotent,
+    .offer_noun = "offer",     /* the cheapest: /bundles/ answers ordered by dph_total */
+    .list_path = "/instances?owner=me",
+    .list_key = "instances",
+    .tag_field = "label",
+    .status_path = "/instances/%s/",
+    .status_key = "instances",
+    .status_missing_is_gone = 1,
+    .parse = parse_instance,
+};
+
+static int vast_configured(char *why, size_t n) { return cloud_configured(&api, why, n); }
 
 static int vast_offers(gs_offer *list, int max, char *err, size_t n)
 {
@@ -68,7 +60,7 @@ static int vast_offers(gs_offer *list, int max, char *err, size_t n)
     if (max_price > 0)
         json_object_set_new(q, "dph_total", json_pack("{s:f}", "lte", max_price));
     json_t *a = NULL;
-    int rc = call("POST", "/bundles/", q, &a, err, n);
+    int rc = cloud_call(&api, "POST", "/bundles/", q, NULL, &a, err, n);
     if (rc != GS_OK) {
         json_decref(a);
         return rc;
@@ -80,9 +72,7 @@ static int vast_offers(gs_offer *list, int max, char *err, size_t n)
     json_array_foreach(offers, i, o) {
         if (count >= max)
             break;
-        gs_offer *f = &list[count];
-        memset(f, 0, sizeof *f);
-        gs_strlcpy(f->provider, "vast", sizeof f->provider);
+        gs_offer *f = cloud_offer_init(&list[count], api.name);
         snprintf(f->id, sizeof f->id, "%lld", (long long)cloud_num(json_object_get(o, "id")));
         gs_strlcpy(f->gpu, cloud_str(json_object_get(o, "gpu_name"), "?"), sizeof f->gpu);
         f->num_gpus = (int)cloud_num(json_object_get(o, "num_gpus"));
@@ -101,7 +91,7 @@ static int vast_destroy(gs_inst *in, char *err, size_t n)
     char path[256];
     snprintf(path, sizeof path, "/instances/%s/", in->id);
     json_t *a = NULL;
-    int rc = call("DELETE", path, NULL, &a, err, n);
+    int rc = cloud_call(&api, "DELETE", path, NULL, NULL, &a, err, n);
     if (rc == GS_OK && json_is_false(json_object_get(a, "success"))) {
         const char *e = cloud_str(json_object_get(a, "error"), "");
         rc = strcmp(e, "no_such_instance") == 0 ? GS_EGONE : GS_EFAIL;
@@ -113,15 +103,10 @@ static int vast_destroy(gs_inst *in, char *err, size_t n)
 
 static int vast_create(gs_inst *in, char *err, size_t n)
 {
-    gs_offer offers[8];
-    int found = vast_offers(offers, 8, err, n);
-    if (found < 0)
-        return found;
-    if (found == 0) {
-        gs_errf(err, n, "vast: no offer matches GPUSHIM_GPU=%s GPUSHIM_MAX_PRICE=%s",
-                gs_cfg("gpu", "(any)"), gs_cfg("max_price", "(any)"));
-        return GS_ECAPACITY;
-    }
+    gs_offer pick;
+    int rc = cloud_pick_offer(&api, vast_offers, &pick, err, n);
+    if (rc != GS_OK)
+        return rc;
     char onstart[2048], portmap[64], path[128];
     cloud_bootstrap(onstart, sizeof onstart);
     snprintf(portmap, sizeof portmap, "-p %d:%d", cloud_agent_port(), cloud_agent_port());
@@ -133,9 +118,9 @@ static int vast_create(gs_inst *in, char *err, size_t n)
     double bid = gs_cfg_num("vast_bid", 0);
     if (bid > 0)
         json_object_set_new(body, "price", json_real(bid));
-    snprintf(path, sizeof path, "/asks/%s/", offers[0].id);
+    snprintf(path, sizeof path, "/asks/%s/", pick.id);
     json_t *a = NULL;
-    int rc = call("PUT", path, body, &a, err, n);
+    rc = cloud_call(&api, "PUT", path, body, NULL, &a, err, n);
     json_t *contract = json_object_get(a, "new_contract");
     int ok = rc == GS_OK && json_is_true(json_object_get(a, "success")) && contract;
     if (contract)
@@ -159,9 +144,7 @@ static int vast_create(gs_inst *in, char *err, size_t n)
     json_decref(a);
     if (rc != GS_OK)
         return rc;
-    gs_strlcpy(in->gpu, offers[0].gpu, sizeof in->gpu);
-    in->price = offers[0].price;
-    gs_strlcpy(in->offer, offers[0].id, sizeof in->offer);
+    cloud_take_offer(in, &pick);
     return GS_OK;
 }
 
@@ -194,21 +177,7 @@ static void parse_instance(json_t *o, gs_inst *in)
 
 static int vast_status(gs_inst *in, char *err, size_t n)
 {
-    char path[256];
-    snprintf(path, sizeof path, "/instances/%s/", in->id);
-    json_t *a = NULL;
-    int rc = call("GET", path, NULL, &a, err, n);
-    json_t *o = json_object_get(a, "instances");
-    if (json_is_array(o))
-        o = json_array_get(o, 0);
-    if (rc == GS_OK && !json_is_object(o))
-        rc = GS_EGONE;
-    if (rc == GS_OK)
-        parse_instance(o, in);
-    if (rc == GS_EGONE)
-        gs_strlcpy(in->state, GS_PSTATE_GONE, sizeof in->state);
-    json_decref(a);
-    return rc;
+    return cloud_status(&api, in, err, n);
 }
 
 static int set_state(gs_inst *in, const char *state, char *err, size_t n)
@@ -216,7 +185,7 @@ static int set_state(gs_inst *in, const char *state, char *err, size_t n)
     char path[256];
     snprintf(path, sizeof path, "/instances/%s/", in->id);
     json_t *a = NULL;
-    int rc = call("PUT", path, json_pack("{s:s}", "state", state), &a, err, n);
+    int rc = cloud_call(&api, "PUT", path, json_pack("{s:s}", "state", state), NULL, &a, err, n);
     if (rc == GS_OK && json_is_false(json_object_get(a, "success"))) {
         gs_errf(err, n, "vast %s %s: %s", state, in->id, gs_http_error_text(a));
         rc = GS_EFAIL;
@@ -230,26 +199,7 @@ static int vast_stop(gs_inst *in, char *err, size_t n) { return set_state(in, "s
 
 static int vast_list(gs_inst *list, int max, char *err, size_t n)
 {
-    json_t *a = NULL;
-    int rc = call("GET", "/instances?owner=me", NULL, &a, err, n);
-    if (rc != GS_OK) {
-        json_decref(a);
-        return rc;
-    }
-    int count = 0;
-    size_t i;
-    json_t *o;
-    json_array_foreach(json_object_get(a, "instances"), i, o) {
-        if (count >= max)
-            break;
-        const char *label = cloud_str(json_object_get(o, "label"), "");
-        if (strncmp(label, GS_TAG_PREFIX, strlen(GS_TAG_PREFIX)) != 0)
-            continue;
-        memset(&list[count], 0, sizeof list[count]);
-        parse_instance(o, &list[count++]);
-    }
-    json_decref(a);
-    return count;
+    return cloud_list_ours(&api, list, max, err, n);
 }
 
 const gs_provider gs_provider_vast = {

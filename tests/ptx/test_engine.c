@@ -43,10 +43,7 @@ static void t_loop_diverge(void) {
   int n = 256;
   int *trip = tu_alloc(n * 4), *out = tu_alloc(n * 4);
   for (int i = 0; i < n; i++) trip[i] = (i * 37) % 150 - 5;
-  tu_params p;
-  tu_params_init(&p, k);
-  TU_PTRS(&p, trip, out);
-  tu_launch(k, 2, 128, 0, &p);
+  TU_LAUNCH_PTRS(k, 2, 128, 0, trip, out);
   for (int i = 0; i < n; i++) CHECK(out[i] == ref_loop(i, trip[i]), "out[%d]=%d want %d", i, out[i], ref_loop(i, trip[i]));
 }
 
@@ -55,10 +52,7 @@ static void t_nested_diverge(void) {
   int n = 96;
   int *out = tu_alloc(n * 4);
   for (int i = 0; i < n; i++) out[i] = -1;
-  tu_params p;
-  tu_params_init(&p, k);
-  TU_PARAM(&p, out);
-  tu_launch(k, 1, (unsigned)n, 0, &p);
+  TU_LAUNCH_PTRS(k, 1, (unsigned)n, 0, out);
   for (int t = 0; t < n; t++) {
     int want = -1;
     if (t % 7 != 3) {
@@ -76,10 +70,7 @@ static void t_barriers(void) {
   int bs = 512, nb = 3, n = bs * nb;
   int *in = tu_alloc(n * 4), *rev = tu_alloc(n * 4), *sums = tu_alloc(nb * 4);
   for (int i = 0; i < n; i++) in[i] = (i * 7919) % 1000 - 300;
-  tu_params p;
-  tu_params_init(&p, k);
-  TU_PTRS(&p, in, rev, sums);
-  tu_launch(k, (unsigned)nb, (unsigned)bs, 0, &p);
+  TU_LAUNCH_PTRS(k, (unsigned)nb, (unsigned)bs, 0, in, rev, sums);
   for (int b = 0; b < nb; b++) {
     int s = 0;
     for (int t = 0; t < bs; t++) {
@@ -95,10 +86,7 @@ static void t_dyn_shared(void) {
   int bs = 256, nb = 5;
   double *in = tu_alloc((size_t)bs * nb * 8), *out = tu_alloc((size_t)nb * 8);
   for (int i = 0; i < bs * nb; i++) in[i] = 1.0 / (i + 1);
-  tu_params p;
-  tu_params_init(&p, k);
-  TU_PTRS(&p, in, out);
-  tu_launch(k, (unsigned)nb, (unsigned)bs, (size_t)bs * 8, &p);
+  TU_LAUNCH_PTRS(k, (unsigned)nb, (unsigned)bs, (size_t)bs * 8, in, out);
   for (int b = 0; b < nb; b++) {
     /* same pairwise order as the kernel */
     double s[256];
@@ -188,10 +176,7 @@ static void t_shuffles(void) {
   int n = 64;
   int *in = tu_alloc((size_t)n * 4), *out = tu_alloc((size_t)n * 8 * 4);
   for (int i = 0; i < n; i++) in[i] = i * 10 + 3;
-  tu_params p;
-  tu_params_init(&p, k);
-  TU_PTRS(&p, in, out);
-  tu_launch(k, 1, (unsigned)n, 0, &p);
+  TU_LAUNCH_PTRS(k, 1, (unsigned)n, 0, in, out);
   for (int t = 0; t < n; t++) {
     const int *w = in + t / 32 * 32;
     int l = t % 32;
@@ -208,10 +193,7 @@ static void t_warp_scan(void) {
   int *in = tu_alloc((size_t)n * 4), *out = tu_alloc((size_t)n * 4), *popcs = tu_alloc((size_t)n * 4);
   unsigned *ballots = tu_alloc((size_t)n / 32 * 4);
   for (int i = 0; i < n; i++) in[i] = (i * 13) % 17;
-  tu_params p;
-  tu_params_init(&p, k);
-  TU_PTRS(&p, in, out, ballots, popcs);
-  tu_launch(k, 2, 128, 0, &p);
+  TU_LAUNCH_PTRS(k, 2, 128, 0, in, out, ballots, popcs);
   for (int w = 0; w < n / 32; w++) {
     int s = 0;
     unsigned b = 0;
@@ -230,10 +212,7 @@ static void t_votes(void) {
   int n = 80;
   int *in = tu_alloc((size_t)n * 4), *out = tu_alloc((size_t)n * 8 * 4);
   for (int i = 0; i < n; i++) in[i] = i < 32 ? i + 1 : i < 64 ? (i * 5) % 97 : 1000 + (i == 70 ? 42 : 0);
-  tu_params p;
-  tu_params_init(&p, k);
-  TU_PTRS(&p, in, out);
-  tu_launch(k, 1, (unsigned)n, 0, &p);
+  TU_LAUNCH_PTRS(k, 1, (unsigned)n, 0, in, out);
   int cnt = 0, any42 = 0, allpos = 1;
   for (int i = 0; i < n; i++) {
     cnt += in[i] % 3 == 0;
@@ -275,10 +254,7 @@ static void t_calls(void) {
   int n = 64;
   int *fibs = tu_alloc((size_t)n * 4);
   float *ch = tu_alloc((size_t)n * 4);
-  tu_params p;
-  tu_params_init(&p, k);
-  TU_PTRS(&p, fibs, ch);
-  tu_launch(k, 1, (unsigned)n, 0, &p);
+  TU_LAUNCH_PTRS(k, 1, (unsigned)n, 0, fibs, ch);
   for (int t = 0; t < n; t++) {
     CHECK(fibs[t] == fib(t % 12), "fib[%d]=%d", t, fibs[t]);
     float want = (float)((double)(float)t * 0.5 + (double)((long long)(t * 2) * 3 + 7)) + 1.0f;
@@ -335,10 +311,7 @@ static void t_warp_reduce(void) {
   int n = 64;
   unsigned *in = tu_alloc((size_t)n * 4), *out = tu_alloc((size_t)n * 16);
   for (int i = 0; i < n; i++) in[i] = (unsigned)(i * 2654435761u) >> (i % 7);
-  tu_params p;
-  tu_params_init(&p, k);
-  TU_PTRS(&p, in, out);
-  tu_launch(k, 1, (unsigned)n, 0, &p);
+  TU_LAUNCH_PTRS(k, 1, (unsigned)n, 0, in, out);
   for (int w = 0; w < n / 32; w++) {
     unsigned sum = 0, mn = 0xffffffffu, x = 0;
     int mx = INT32_MIN;
@@ -379,10 +352,7 @@ static void t_clocks(void) {
   const ptx_kernel *k = tu_kernel(M, "clocks");
   int n = 64;
   unsigned long long *out = tu_alloc((size_t)n * 24);
-  tu_params p;
-  tu_params_init(&p, k);
-  TU_PARAM(&p, out);
-  tu_launch(k, 1, (unsigned)n, 0, &p);
+  TU_LAUNCH_PTRS(k, 1, (unsigned)n, 0, out);
   for (int t = 0; t < n; t++) {
     CHECK(out[t * 3] < (1ull << 40), "clock64 went backwards or jumped: %llu", out[t * 3]);
     CHECK(out[t * 3 + 1] == 1, "globaltimer went backwards");
@@ -394,10 +364,7 @@ static void t_many_args(void) {
   const ptx_kernel *k = tu_kernel(M, "many_args_call");
   int n = 40;
   double *out = tu_alloc((size_t)n * 8);
-  tu_params p;
-  tu_params_init(&p, k);
-  TU_PARAM(&p, out);
-  tu_launch(k, 1, (unsigned)n, 0, &p);
+  TU_LAUNCH_PTRS(k, 1, (unsigned)n, 0, out);
   for (int t = 0; t < n; t++) {
     double want = (char)t + (short)(t * 3) * 2 + t * 5 * 3 + (double)((long long)t << 33) * 4 + (t * 0.5f) * 5 + t * 0.25 * 6 +
                   (unsigned char)(200 + t) * 7 + -t * 8 + 1.5f * 9 + (double)-(long long)t * 10 + (short)-t * 11 + 0.125 * t * 12;
@@ -408,10 +375,7 @@ static void t_many_args(void) {
 static void t_spin_flag(void) {
   const ptx_kernel *k = tu_kernel(M, "spin_flag");
   int *out = tu_alloc(8);
-  tu_params p;
-  tu_params_init(&p, k);
-  TU_PARAM(&p, out);
-  tu_launch(k, 1, 64, 0, &p);
+  TU_LAUNCH_PTRS(k, 1, 64, 0, out);
   CHECK(out[0] == 42 && out[1] == 7, "out=%d %d", out[0], out[1]);
 }
 
@@ -420,10 +384,7 @@ static void t_local_array(void) {
   int n = 70;
   int *idx = tu_alloc(40 * 4), *out = tu_alloc((size_t)n * 4);
   for (int i = 0; i < 40; i++) idx[i] = (i * 11 + 5) % 40;
-  tu_params p;
-  tu_params_init(&p, k);
-  TU_PTRS(&p, idx, out);
-  tu_launch(k, 1, (unsigned)n, 0, &p);
+  TU_LAUNCH_PTRS(k, 1, (unsigned)n, 0, idx, out);
   for (int t = 0; t < n; t++) {
     int a[40];
     for (int i = 0; i < 40; i++) a[i] = i * t + 1;
@@ -459,10 +420,7 @@ static void t_constants(void) {
   const ptx_kernel *k = tu_kernel(M, "constants");
   int n = 40;
   float *out = tu_alloc((size_t)n * 4);
-  tu_params p;
-  tu_params_init(&p, k);
-  TU_PARAM(&p, out);
-  tu_launch(k, 1, (unsigned)n, 0, &p);
+  TU_LAUNCH_PTRS(k, 1, (unsigned)n, 0, out);
   float co[4] = {1.5f, -2.0f, 0.25f, 8.0f};
   int tb[5] = {3, 1, 4, 1, 5};
   for (int t = 0; t < n; t++) CHECK(out[t] == co[t % 4] * (float)tb[t % 5], "out[%d]=%f", t, out[t]);

@@ -28,10 +28,7 @@ static void t_int64(void) {
     if (b[i] == 0) b[i] = 7;
   }
   a[3] = 0;
-  tu_params p;
-  tu_params_init(&p, k);
-  TU_PTRS(&p, a, b, out);
-  tu_launch(k, 1, (unsigned)n, 0, &p);
+  TU_LAUNCH_PTRS(k, 1, (unsigned)n, 0, a, b, out);
   for (int t = 0; t < n; t++) {
     long long x = a[t], y = b[t];
     unsigned long long ux = (unsigned long long)x, uy = (unsigned long long)y;
@@ -65,10 +62,7 @@ static void t_int32(void) {
   }
   a[5] = 0;
   a[6] = INT32_MIN;
-  tu_params p;
-  tu_params_init(&p, k);
-  TU_PTRS(&p, a, b, out);
-  tu_launch(k, 1, (unsigned)n, 0, &p);
+  TU_LAUNCH_PTRS(k, 1, (unsigned)n, 0, a, b, out);
   for (int t = 0; t < n; t++) {
     int x = a[t], y = b[t];
     unsigned ux = (unsigned)x, uy = (unsigned)y;
@@ -109,10 +103,7 @@ static void t_rounding(void) {
     b[i] = 1.0f / (float)(i + 3) - 0.1f;
     dd[i] = 1.0 / 3.0 * (i - 20) + (i % 3 ? 1e-9 : 0);
   }
-  tu_params p;
-  tu_params_init(&p, k);
-  TU_PTRS(&p, a, b, fo, io, dd);
-  tu_launch(k, 1, (unsigned)n, 0, &p);
+  TU_LAUNCH_PTRS(k, 1, (unsigned)n, 0, a, b, fo, io, dd);
   for (int t = 0; t < n; t++) {
     float x = a[t], y = b[t];
     float want[12];
@@ -172,10 +163,7 @@ static void t_halfs(void) {
   a[3] = 6.1e-5f;
   a[4] = NAN;
   a[5] = -0.0f;
-  tu_params p;
-  tu_params_init(&p, k);
-  TU_PTRS(&p, a, h, back, bf);
-  tu_launch(k, 1, (unsigned)n, 0, &p);
+  TU_LAUNCH_PTRS(k, 1, (unsigned)n, 0, a, h, back, bf);
   for (int t = 0; t < n; t++) {
     unsigned short rn = ref_half(a[t], FE_TONEAREST), rz = ref_half(a[t], FE_TOWARDZERO);
     if (isnan(a[t])) {
@@ -199,10 +187,7 @@ static void t_mathf(void) {
   for (int i = 0; i < n; i++) a[i] = (float)(i - 48) * 0.37f + (i % 5) * 0.01f;
   a[7] = 150.0f;   /* sinf/cosf argument reduction slow path */
   a[8] = -3000.5f;
-  tu_params p;
-  tu_params_init(&p, k);
-  TU_PTRS(&p, a, out);
-  tu_launch(k, 1, (unsigned)n, 0, &p);
+  TU_LAUNCH_PTRS(k, 1, (unsigned)n, 0, a, out);
   for (int t = 0; t < n; t++) {
     float x = a[t];
     double want[10] = {exp(x), log(fabs(x) + 0.5), sin(x), cos(x), sqrt(fabs(x)), 1 / sqrt(fabs(x) + 0.1),
@@ -224,10 +209,7 @@ static void t_mathd(void) {
   int n = 64;
   double *a = tu_alloc((size_t)n * 8), *out = tu_alloc((size_t)n * 5 * 8);
   for (int i = 0; i < n; i++) a[i] = (i - 32) * 0.731 + i * 1e-3;
-  tu_params p;
-  tu_params_init(&p, k);
-  TU_PTRS(&p, a, out);
-  tu_launch(k, 1, (unsigned)n, 0, &p);
+  TU_LAUNCH_PTRS(k, 1, (unsigned)n, 0, a, out);
   for (int t = 0; t < n; t++) {
     double x = a[t];
     double want[5] = {exp(x), log(fabs(x) + 0.5), sqrt(fabs(x)), sin(x), pow(fabs(x) + 0.1, 0.3)};

@@ -112,10 +112,7 @@ static void t_lexer(void) {
     "  ret;\n}\n";
   ptx_module *m = tu_parse_text(text);
   uint32_t *out = tu_alloc(32);
-  tu_params p;
-  tu_params_init(&p, tu_kernel(m, "k"));
-  TU_PARAM(&p, out);
-  tu_launch(tu_kernel(m, "k"), 1, 1, 0, &p);
+  TU_LAUNCH_PTRS(tu_kernel(m, "k"), 1, 1, 0, out);
   CHECK(out[0] == 0x7fffffffu && out[1] == (uint32_t)-17 && out[2] == 8 && out[3] == 0x3fc00000u, "%x %x %x %x", out[0], out[1], out[2], out[3]);
   CHECK(out[4] == u32f(2.5f) && out[5] == u32f(1.75f), "%x %x", out[4], out[5]);
   tu_free(out);
@@ -186,10 +183,7 @@ static void t_shared_layout(void) {
     "  st.shared.u32 [theirs+0], 99;\n  ret;\n}\n";
   ptx_module *m = tu_parse_text(text);
   uint32_t *out = tu_alloc(4);
-  tu_params p;
-  tu_params_init(&p, tu_kernel(m, "k"));
-  TU_PARAM(&p, out);
-  tu_launch(tu_kernel(m, "k"), 1, 32, 0, &p);
+  TU_LAUNCH_PTRS(tu_kernel(m, "k"), 1, 32, 0, out);
   CHECK(*out == 1234, "kernel shared clobbered by a function's shared: %u", *out);
   CHECK(ptx_kernel_get_info(tu_kernel(m, "k"))->static_shared_bytes >= 128, "static shared %zu",
         ptx_kernel_get_info(tu_kernel(m, "k"))->static_shared_bytes);
@@ -885,10 +879,7 @@ static void t_modes(void) {
   ptx_module *m = tu_parse_text(text);
   uint32_t *in = tu_alloc(sizeof IN), *out = tu_alloc(sizeof OUT);
   memcpy(in, IN, sizeof IN);
-  tu_params p;
-  tu_params_init(&p, tu_kernel(m, "k"));
-  TU_PTRS(&p, out, in);
-  tu_launch(tu_kernel(m, "k"), 1, NT, 0, &p);
+  TU_LAUNCH_PTRS(tu_kernel(m, "k"), 1, NT, 0, out, in);
   for (int t = 0; t < NT; t++) {
     float x = f32(IN[t][0]), ax = fabsf(x);
     double want[10] = {exp2(x), log2(ax), sin(x), cos(x), 1.0 / x, 1.0 / sqrt(ax), sqrt(ax), tanh(x), x / 3.0, x / 3.0};

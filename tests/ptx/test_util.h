@@ -156,11 +156,6 @@ static inline void tu_param(tu_params *p, const void *v, size_t n) {
 static inline void tu_param_ptrs(tu_params *p, const void *const *ptrs, size_t n) {
   for (size_t i = 0; i < n; i++) tu_param(p, &ptrs[i], sizeof ptrs[i]);
 }
-#define TU_PTRS(p, ...)                                                             \
-  do {                                                                             \
-    const void *ptrs_[] = {__VA_ARGS__};                                           \
-    tu_param_ptrs((p), ptrs_, sizeof ptrs_ / sizeof ptrs_[0]);                     \
-  } while (0)
 
 static inline const ptx_kernel *tu_kernel(ptx_module *m, const char *name) {
   const ptx_kernel *k = ptx_module_kernel(m, name);
@@ -199,6 +194,28 @@ static inline void tu_launch(const ptx_kernel *k, unsigned gx, unsigned bx, size
     exit(1);
   }
 }
+
+/* Launches a kernel whose parameters are all pointers, given in order. */
+static inline void tu_launch_ptrs(const ptx_kernel *k, unsigned gx, unsigned bx, size_t dyn, const void *const *ptrs,
+                                  size_t n) {
+  tu_params p;
+  tu_params_init(&p, k);
+  tu_param_ptrs(&p, ptrs, n);
+  tu_launch(k, gx, bx, dyn, &p);
+}
+
+/* TU_PTRS(&p, a, b): packs the pointers a, b as the next parameters.
+ * TU_LAUNCH_PTRS(k, grid, block, dyn_shared, a, b): launches k with the pointers a, b as its parameters. */
+#define TU_PTRS(p, ...)                                                             \
+  do {                                                                             \
+    const void *ptrs_[] = {__VA_ARGS__};                                           \
+    tu_param_ptrs((p), ptrs_, sizeof ptrs_ / sizeof ptrs_[0]);                     \
+  } while (0)
+#define TU_LAUNCH_PTRS(k, gx, bx, dyn, ...)                                         \
+  do {                                                                             \
+    const void *ptrs_[] = {__VA_ARGS__};                                           \
+    tu_launch_ptrs((k), (gx), (bx), (dyn), ptrs_, sizeof ptrs_ / sizeof ptrs_[0]); \
+  } while (0)
 
 static inline int tu_close_f(float a, float b, float rel) {
   if (isnan(a) || isnan(b)) return isnan(a) && isnan(b);

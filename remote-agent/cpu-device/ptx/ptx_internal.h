@@ -13,7 +13,6 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <string.h>
 
 /* Scalar types. Order matters: helpers test ranges. */
 typedef enum {
@@ -245,27 +244,11 @@ bool ptx_format_printf(void *rctx, ptx_read_fn read, uint64_t fmt, uint64_t args
 void ptx_emit_print(const char *text, size_t len);
 
 /* ptx_numeric.c: float helpers */
-/* Bit patterns of IEEE floats, without aliasing tricks. */
-static inline uint32_t ptx_f32_bits(float f) {
-  uint32_t u;
-  memcpy(&u, &f, sizeof u);
-  return u;
-}
-static inline float ptx_f32_from_bits(uint32_t u) {
-  float f;
-  memcpy(&f, &u, sizeof f);
-  return f;
-}
-static inline uint64_t ptx_f64_bits(double d) {
-  uint64_t u;
-  memcpy(&u, &d, sizeof u);
-  return u;
-}
-static inline double ptx_f64_from_bits(uint64_t u) {
-  double d;
-  memcpy(&d, &u, sizeof d);
-  return d;
-}
+/* Bit patterns of IEEE floats (reading another union member is defined in C). */
+static inline uint32_t ptx_f32_bits(float f) { return ((union { float f; uint32_t u; }){.f = f}).u; }
+static inline float ptx_f32_from_bits(uint32_t u) { return ((union { float f; uint32_t u; }){.u = u}).f; }
+static inline uint64_t ptx_f64_bits(double d) { return ((union { double d; uint64_t u; }){.d = d}).u; }
+static inline double ptx_f64_from_bits(uint64_t u) { return ((union { double d; uint64_t u; }){.u = u}).d; }
 
 float ptx_half_to_float(uint16_t h);
 uint16_t ptx_float_to_half(float f, int rnd);
