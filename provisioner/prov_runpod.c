@@ -9,53 +9,30 @@
  * Config: runpod_api_key, runpod_url, runpod_image, runpod_gpu_id, runpod_cloud, runpod_disk. */
 #include "cloud.h"
 #include "config.h"
-#include "http.h"
 #include "provider.h"
 #include "util.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-static const char *base(void) { return gs_cfg("runpod_url", "https://api.runpod.io/v2"); }
-static const char *key(void) { return gs_cfg("runpod_api_key", NULL); }
+static void parse_pod(json_t *o, gs_inst *in);
 
-static int runpod_configured(char *why, size_t n)
-{
-    if (!key()) {
-        gs_errf(why, n, "GPUSHIM_RUNPOD_API_KEY");
-        return 0;
-    }
-    return 1;
-}
+static const cloud_api api = {
+    .name = "runpod",
+    .url_cfg = "runpod_url",
+    .url_default = "https://api.runpod.io/v2",
+    .key_cfg = "runpod_api_key",
+    .offer_noun = "GPU type",
+    .offer_id_cfg = "runpod_gpu_id",
+    .list_path = "/pods",
+    .list_key = NULL,           /* an array, or {"data"|"pods"|...: [...]} */
+    .tag_field = "name",
+    .status_path = "/pods/%s",
+    .status_key = NULL,
+    .parse = parse_pod,
+};
 
-static int call(const char *method, const char *path, json_t *body, long *status, json_t **out,
-                char *err, size_t n)
-{
-    char url[1024];
-    gs_url(url, sizeof url, base(), path);
-    int rc = gs_http_json(method, url, key(), body, status, out, err, n);
-    json_decref(body);
-    if (rc != GS_OK)
-        return rc;
-    if (*status >= 200 && *status < 300)
-        return GS_OK;
-    char what[300];
-    snprintf(what, sizeof what, "runpod %s %s", method, path);
-    return cloud_http_error(what, *status, *out, err, n);
-}
-
-/* The list inside an answer that is either an array or {"data"|"gpus"|"pods": [...]}. */
-static json_t *items_of(json_t *a)
-{
-    if (json_is_array(a))
-        return a;
-    static const char *const keys[] = { "data", "gpus", "pods", "items" };
-    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
-        if (json_is_array(json_object_get(a, keys[i])))
-            return json_object_get(a, keys[i]);
-    return NULL;
-}
+static int runpod_configured(char *why, size_t n) { return cloud_configured(&api, why, n); }
 
 static double gpu_price(json_t *g)
 {
@@ -73,8 +50,7 @@ static double gpu_price(json_t *g)
 static int runpod_offers(gs_offer *list, int max, char *err, size_t n)
 {
     json_t *a = NULL;
-    long status;
-    int rc = call("GET", "/catalog/gpus", NULL, &status, &a, err, n);
+    int rc = cloud_call(&api, "GET", "/catalog/gpus", NULL, NULL, &a, err, n);
     if (rc != GS_OK) {
         json_decref(a);
         return rc;
@@ -82,12 +58,10 @@ static int runpod_offers(gs_offer *list, int max, char *err, size_t n)
     int count = 0;
     size_t i;
     json_t *g;
-    json_array_foreach(items_of(a), i, g) {
+    json_array_foreach(cloud_items(a, NULL), i, g) {
         if (count >= max)
             break;
-        gs_offer *f = &list[count];
-        memset(f, 0, sizeof *f);
-        gs_strlcpy(f->provider, "runpod", sizeof f->provider);
+        gs_offer *f = cloud_offer_init(&list[count], api.name);
         gs_strlcpy(f->id, cloud_str(json_object_get(g, "id"), "?"), sizeof f->id);
         gs_strlcpy(f->gpu, cloud_str(json_object_get(g, "displayName"), f->id), sizeof f->gpu);
         f->num_gpus = 1;
@@ -101,29 +75,12 @@ static int runpod_offers(gs_offer *list, int max, char *err, size_t n)
     return count;
 }
 
-static int by_price(const void *a, const void *b)
-{
-    double pa = ((const gs_offer *)a)->price, pb = ((const gs_offer *)b)->price;
-    return pa < pb ? -1 : pa > pb;
-}
-
 static int runpod_create(gs_inst *in, char *err, size_t n)
 {
-    gs_offer offers[64];
-    int found = runpod_offers(offers, 64, err, n);
-    if (found < 0)
-        return found;
-    const char *fixed = gs_cfg("runpod_gpu_id", NULL);
-    gs_offer *pick = NULL;
-    qsort(offers, (size_t)found, sizeof offers[0], by_price);
-    for (int i = 0; i < found && !pick; i++)
-        if (!fixed || strcmp(offers[i].id, fixed) == 0)
-            pick = &offers[i];
-    if (!pick) {
-        gs_errf(err, n, "runpod: no GPU type matches GPUSHIM_GPU=%s GPUSHIM_MAX_PRICE=%s",
-                gs_cfg("gpu", "(any)"), gs_cfg("max_price", "(any)"));
-        return GS_ECAPACITY;
-    }
+    gs_offer pick;
+    int rc = cloud_pick_offer(&api, runpod_offers, &pick, err, n);
+    if (rc != GS_OK)
+        return rc;
     char boot[2048], port[32];
     cloud_bootstrap(boot, sizeof boot);
     snprintf(port, sizeof port, "%d/tcp", cloud_agent_port());
@@ -131,13 +88,12 @@ static int runpod_create(gs_inst *in, char *err, size_t n)
                              " s:b}",
                              "name", in->tag, "image",
                              gs_cfg("runpod_image", "gpushim/agent:latest"), "gpu", "id",
-                             pick->id, "count", 1, "cloud", gs_cfg("runpod_cloud", "SECURE"),
+                             pick.id, "count", 1, "cloud", gs_cfg("runpod_cloud", "SECURE"),
                              "disk", gs_cfg_num("runpod_disk", 20), "ports", port, "env",
                              "GPUSHIM_SECRET", in->secret, "args", "sh", "-c", boot,
                              "startSsh", 0);
     json_t *a = NULL;
-    long status = 0;
-    int rc = call("POST", "/pods", body, &status, &a, err, n);
+    rc = cloud_call(&api, "POST", "/pods", body, NULL, &a, err, n);
     const char *id = cloud_str(json_object_get(a, "id"), NULL);
     if (rc == GS_OK && !id) {
         gs_errf(err, n, "runpod create: no pod id in the answer");
@@ -145,10 +101,10 @@ static int runpod_create(gs_inst *in, char *err, size_t n)
     }
     if (rc == GS_OK) {
         gs_strlcpy(in->id, id, sizeof in->id);
-        gs_strlcpy(in->gpu, pick->gpu, sizeof in->gpu);
+        cloud_take_offer(in, &pick);
         double cost = cloud_num(json_object_get(a, "costPerHr"));
-        in->price = cost > 0 ? cost : pick->price;
-        gs_strlcpy(in->offer, pick->id, sizeof in->offer);
+        if (cost > 0)
+            in->price = cost;
     }
     json_decref(a);
     return rc;
@@ -172,32 +128,18 @@ static void parse_pod(json_t *o, gs_inst *in)
             gs_strlcpy(in->host, cloud_str(json_object_get(p, "ip"), ""), sizeof in->host);
         }
     }
-    static const struct { const char *theirs, *ours; } states[] = {
+    static const cloud_state states[] = {
         { "RUNNING", GS_PSTATE_RUNNING }, { "PROVISIONING", GS_PSTATE_PENDING },
         { "STARTING", GS_PSTATE_PENDING }, { "EXITED", GS_PSTATE_STOPPED },
         { "ERROR", GS_PSTATE_ERROR },      { "TERMINATED", GS_PSTATE_GONE },
+        { NULL, NULL },
     };
-    gs_strlcpy(in->state, GS_PSTATE_PENDING, sizeof in->state);
-    for (size_t k = 0; k < sizeof states / sizeof states[0]; k++)
-        if (strcmp(st, states[k].theirs) == 0)
-            gs_strlcpy(in->state, states[k].ours, sizeof in->state);
+    cloud_set_state(in, states, st);
 }
 
 static int runpod_status(gs_inst *in, char *err, size_t n)
 {
-    char path[256];
-    snprintf(path, sizeof path, "/pods/%s", in->id);
-    json_t *a = NULL;
-    long status;
-    int rc = call("GET", path, NULL, &status, &a, err, n);
-    if (rc == GS_OK)
-        parse_pod(a, in);
-    json_decref(a);
-    if (rc == GS_EGONE || (rc == GS_OK && strcmp(in->state, GS_PSTATE_GONE) == 0)) {
-        gs_strlcpy(in->state, GS_PSTATE_GONE, sizeof in->state);
-        return GS_EGONE;
-    }
-    return rc;
+    return cloud_status(&api, in, err, n);
 }
 
 static int action(gs_inst *in, const char *what, const char *settled, char *err, size_t n)
@@ -206,7 +148,8 @@ static int action(gs_inst *in, const char *what, const char *settled, char *err,
     snprintf(path, sizeof path, "/pods/%s/action", in->id);
     json_t *a = NULL;
     long status = 0;
-    int rc = call("POST", path, json_pack("{s:s}", "action", what), &status, &a, err, n);
+    int rc = cloud_call(&api, "POST", path, json_pack("{s:s}", "action", what), &status, &a,
+                        err, n);
     json_decref(a);
     if (rc != GS_OK && status == 409) {
         /* Invalid for its status: fine when it already is where we want it. */
@@ -233,35 +176,14 @@ static int runpod_destroy(gs_inst *in, char *err, size_t n)
     char path[256];
     snprintf(path, sizeof path, "/pods/%s", in->id);
     json_t *a = NULL;
-    long status;
-    int rc = call("DELETE", path, NULL, &status, &a, err, n);
+    int rc = cloud_call(&api, "DELETE", path, NULL, NULL, &a, err, n);
     json_decref(a);
     return rc;
 }
 
 static int runpod_list(gs_inst *list, int max, char *err, size_t n)
 {
-    json_t *a = NULL;
-    long status;
-    int rc = call("GET", "/pods", NULL, &status, &a, err, n);
-    if (rc != GS_OK) {
-        json_decref(a);
-        return rc;
-    }
-    int count = 0;
-    size_t i;
-    json_t *o;
-    json_array_foreach(items_of(a), i, o) {
-        if (count >= max)
-            break;
-        if (strncmp(cloud_str(json_object_get(o, "name"), ""), GS_TAG_PREFIX,
-                    strlen(GS_TAG_PREFIX)) != 0)
-            continue;
-        memset(&list[count], 0, sizeof list[count]);
-        parse_pod(o, &list[count++]);
-    }
-    json_decref(a);
-    return count;
+    return cloud_list_ours(&api, list, max, err, n);
 }
 
 const gs_provider gs_provider_runpod = {

@@ -14,7 +14,6 @@
 #include "util.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 /* PUT /asks/ (create) is the one call that must never be repeated blindly; POST
@@ -185,7 +184,8 @@ static int set_state(gs_inst *in, const char *state, char *err, size_t n)
     char path[256];
     snprintf(path, sizeof path, "/instances/%s/", in->id);
     json_t *a = NULL;
-    int rc = cloud_call(&api, "PUT", path, json_pack("{s:s}", "state", state), NULL, &a, err, n);
+    int rc = cloud_call(&api, "PUT", path, json_pack("{s:s}", "state", state), NULL, &a, err,
+                        n);
     if (rc == GS_OK && json_is_false(json_object_get(a, "success"))) {
         gs_errf(err, n, "vast %s %s: %s", state, in->id, gs_http_error_text(a));
         rc = GS_EFAIL;

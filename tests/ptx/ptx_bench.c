@@ -72,6 +72,6 @@ int main(int argc, char **argv) {
   report(name, t1 - t0, ins, st != PTX_OK ? err : fabs(got - want) > 1e-4 * want ? "WRONG RESULT" : "ok");
 
   ptx_module_free(m);
-  for (size_t i = 0; i < tu_nranges; i++) free((void *)tu_ranges[i].base);
+  tu_free_all();
   return 0;
 }

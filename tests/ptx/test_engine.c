@@ -701,10 +701,7 @@ static void t_truncated(void) {
   CHECK(failed > tried / 2, "only %d of %d prefixes failed", failed, tried);
 }
 
-static const struct {
-  const char *name;
-  void (*fn)(void);
-} cases[] = {
+static const tu_case cases[] = {
   {"truncated", t_truncated},
   {"vecadd", t_vecadd}, {"loop_diverge", t_loop_diverge}, {"nested_diverge", t_nested_diverge},
   {"barriers", t_barriers}, {"dyn_shared", t_dyn_shared}, {"atomics", t_atomics},
@@ -716,42 +713,23 @@ static const struct {
 };
 
 /* Cases whose kernels are in cu/sm80.cu (run by name, not by "all"). */
-static const struct {
-  const char *name;
-  void (*fn)(void);
-} sm80_cases[] = {
+static const tu_case sm80_cases[] = {
   {"async_copy", t_async_copy}, {"warp_reduce", t_warp_reduce},
 };
 
 int main(int argc, char **argv) {
-  if (argc < 3) {
-    fprintf(stderr, "usage: %s PTXFILE CASE|all\n", argv[0]);
-    return 2;
-  }
+  tu_require_args(argc, argv, 2, "PTXFILE CASE|all");
   M = tu_parse_file(argv[1]);
   VARS = tu_bind_vars(M);
   PTX_TEXT = tu_read_file(argv[1], &PTX_LEN);
-  int ran = 0;
-  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-    if (strcmp(argv[2], "all") && strcmp(argv[2], cases[i].name)) continue;
-    int before = tu_failures;
-    cases[i].fn();
-    printf("%s %s\n", tu_failures == before ? "PASS" : "FAIL", cases[i].name);
-    ran++;
-  }
-  for (size_t i = 0; i < sizeof sm80_cases / sizeof sm80_cases[0]; i++) {
-    if (strcmp(argv[2], sm80_cases[i].name)) continue;
-    int before = tu_failures;
-    sm80_cases[i].fn();
-    printf("%s %s\n", tu_failures == before ? "PASS" : "FAIL", sm80_cases[i].name);
-    ran++;
-  }
+  int ran = tu_run_cases(cases, sizeof cases / sizeof cases[0], argv[2], true, NULL);
+  ran += tu_run_cases(sm80_cases, sizeof sm80_cases / sizeof sm80_cases[0], argv[2], false, NULL);
   if (!ran) {
     fprintf(stderr, "no case %s\n", argv[2]);
     return 2;
   }
   ptx_module_free(M);
-  for (size_t i = 0; i < tu_nranges; i++) free((void *)tu_ranges[i].base);
+  tu_free_all();
   free(VARS);
   free(PTX_TEXT);
   return tu_failures ? 1 : 0;

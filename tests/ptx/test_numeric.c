@@ -220,31 +220,18 @@ static void t_mathd(void) {
   }
 }
 
-static const struct {
-  const char *name;
-  void (*fn)(void);
-} cases[] = {
+static const tu_case cases[] = {
   {"int64", t_int64}, {"int32", t_int32}, {"rounding", t_rounding}, {"halfs", t_halfs},
   {"mathf", t_mathf}, {"mathd", t_mathd},
 };
 
 int main(int argc, char **argv) {
-  if (argc < 3) {
-    fprintf(stderr, "usage: %s PTXFILE CASE|all\n", argv[0]);
-    return 2;
-  }
+  tu_require_args(argc, argv, 2, "PTXFILE CASE|all");
   M = tu_parse_file(argv[1]);
   void **vars = tu_bind_vars(M);
-  int ran = 0;
-  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-    if (strcmp(argv[2], "all") && strcmp(argv[2], cases[i].name)) continue;
-    int before = tu_failures;
-    cases[i].fn();
-    printf("%s %s\n", tu_failures == before ? "PASS" : "FAIL", cases[i].name);
-    ran++;
-  }
+  int ran = tu_run_cases(cases, sizeof cases / sizeof cases[0], argv[2], true, NULL);
   ptx_module_free(M);
-  for (size_t i = 0; i < tu_nranges; i++) free((void *)tu_ranges[i].base);
+  tu_free_all();
   free(vars);
   if (!ran) return 2;
   return tu_failures ? 1 : 0;

@@ -898,10 +898,7 @@ static void t_modes(void) {
   ptx_module_free(m);
 }
 
-static const struct {
-  const char *name;
-  void (*fn)(void);
-} cases[] = {
+static const tu_case cases[] = {
   {"lexer", t_lexer}, {"directives", t_directives}, {"shared_layout", t_shared_layout}, {"initialisers", t_initialisers}, {"errors", t_errors},
   {"integer", t_integer}, {"bits", t_bits}, {"carry", t_carry}, {"float", t_float}, {"convert", t_convert},
   {"predicates", t_predicates}, {"control", t_control}, {"spin", t_spin}, {"memory", t_memory}, {"warp", t_warp},
@@ -909,19 +906,8 @@ static const struct {
 };
 
 int main(int argc, char **argv) {
-  if (argc < 2) {
-    fprintf(stderr, "usage: %s CASE|all\n", argv[0]);
-    return 2;
-  }
-  int ran = 0;
-  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-    if (strcmp(argv[1], "all") && strcmp(argv[1], cases[i].name)) continue;
-    fill_inputs((unsigned)i);
-    int before = tu_failures;
-    cases[i].fn();
-    printf("%s %s\n", tu_failures == before ? "PASS" : "FAIL", cases[i].name);
-    ran++;
-  }
+  tu_require_args(argc, argv, 1, "CASE|all");
+  int ran = tu_run_cases(cases, sizeof cases / sizeof cases[0], argv[1], true, fill_inputs);
   if (!ran) return 2;
   return tu_failures ? 1 : 0;
 }

@@ -268,4 +268,38 @@ static inline uint16_t tu_half_round(double x, int mode) {
   return (uint16_t)(sign | pick);
 }
 
+/* The test programs' cases, chosen by name on the command line. */
+typedef struct {
+  const char *name;
+  void (*fn)(void);
+} tu_case;
+
+/* Runs the case named `which`, or every case when which is "all" and match_all is set, printing
+ * PASS or FAIL for each; before(i), when given, runs ahead of case i. Returns how many ran. */
+static inline int tu_run_cases(const tu_case *cases, size_t n, const char *which, bool match_all,
+                               void (*before)(unsigned)) {
+  int ran = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (!(match_all && strcmp(which, "all") == 0) && strcmp(which, cases[i].name) != 0) continue;
+    if (before) before((unsigned)i);
+    int failures_before = tu_failures;
+    cases[i].fn();
+    printf("%s %s\n", tu_failures == failures_before ? "PASS" : "FAIL", cases[i].name);
+    ran++;
+  }
+  return ran;
+}
+
+/* Exits with status 2 unless the program got at least `need` arguments. */
+static inline void tu_require_args(int argc, char **argv, int need, const char *usage) {
+  if (argc > need) return;
+  fprintf(stderr, "usage: %s %s\n", argv[0], usage);
+  exit(2);
+}
+
+/* Frees every buffer still registered by tu_alloc. */
+static inline void tu_free_all(void) {
+  for (size_t i = 0; i < tu_nranges; i++) free((void *)tu_ranges[i].base);
+}
+
 #endif

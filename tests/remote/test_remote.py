@@ -21,6 +21,7 @@ GPUSHIM = os.environ["GPUSHIM_TEST_BIN"]
 AGENT = os.environ["GPUSHIM_TEST_AGENT"]
 DRIVER = os.environ["GPUSHIM_TEST_DRIVER"]
 HELPERS = os.environ["GPUSHIM_TEST_HELPERS"]
+LIBGPUSHIM = os.environ["GPUSHIM_TEST_LIBGPUSHIM"]
 PROGRAMS = [p for p in os.environ["GPUSHIM_TEST_PROGRAMS"].split(":") if p]
 TIMEOUT = 180
 
@@ -118,6 +119,15 @@ def test_program_against_agent_with_tls(program, tmp_path):
 @pytest.mark.parametrize("program", PROGRAMS, ids=program_id)
 def test_program_in_process(program):
     assert_passed(run([program], clean_env(GPUSHIM_ENDPOINT="inprocess")), program)
+
+
+@pytest.mark.parametrize("name", ["vector_add", "launch_api", "threads"])
+def test_plain_ld_preload_works(name):
+    program = next(p for p in PROGRAMS if program_id(p) == name)
+    env = clean_env()
+    env["LD_PRELOAD"] = ":".join(filter(None, [os.environ.get("LD_PRELOAD"), LIBGPUSHIM]))
+    result = subprocess.run([program], env=env, capture_output=True, text=True, timeout=TIMEOUT)
+    assert_passed(result, program)
 
 
 def test_several_programs_share_one_agent(agent):
