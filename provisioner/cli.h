@@ -33,5 +33,8 @@ const char *cli_value(int argc, char **argv, int *i, const char *name);
 int cli_bad_option(const char *cmd, const char *arg);
 /* Whether argv holds --help / -h; prints the command's help when so. */
 int cli_wants_help(const char *cmd, int argc, char **argv);
+/* For a command whose one option is --json: answers --help and refuses other options.
+ * Returns -1 to go on (with *json set), else the exit status to return at once. */
+int cli_json_option(const char *cmd, int argc, char **argv, int *json);
 
 #endif

@@ -136,13 +136,6 @@ json_t *cloud_items(json_t *answer, const char *key)
     return NULL;
 }
 
-gs_offer *cloud_offer_init(gs_offer *f, const char *provider)
-{
-    memset(f, 0, sizeof *f);
-    gs_strlcpy(f->provider, provider, sizeof f->provider);
-    return f;
-}
-
 int cloud_pick_offer(const cloud_api *api, int (*offers)(gs_offer *, int, char *, size_t),
                      gs_offer *pick, char *err, size_t n)
 {

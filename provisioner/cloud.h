@@ -71,8 +71,6 @@ int cloud_call(const cloud_api *api, const char *method, const char *path, json_
 /* The array in an answer: answer[key]; with key NULL the answer itself when it is an
  * array, else the first array among its "data", "gpus", "pods" and "items". */
 json_t *cloud_items(json_t *answer, const char *key);
-/* Clears f and names the provider it comes from; returns f. */
-gs_offer *cloud_offer_init(gs_offer *f, const char *provider);
 /* Sorts out the provider's matching offers (from its offers call) for a create: the
  * cheapest (the first of equals), restricted to api->offer_id_cfg's id when set. GS_OK
  * with *pick, GS_ECAPACITY when none matches, or the offers call's error. */

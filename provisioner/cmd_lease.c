@@ -185,15 +185,9 @@ static void print_status_text(json_t *o)
 
 int cmd_status(int argc, char **argv)
 {
-    if (cli_wants_help("status", argc, argv))
-        return 0;
-    int json = 0;
-    for (int i = 1; i < argc; i++) {
-        if (cli_flag(argv[i], "json"))
-            json = 1;
-        else
-            return cli_bad_option("status", argv[i]);
-    }
+    int json, done = cli_json_option("status", argc, argv, &json);
+    if (done >= 0)
+        return done;
     char err[512], line[8192] = "";
     int fd = gs_daemon_connect(0, err, sizeof err);
     json_t *o = NULL;

@@ -92,15 +92,9 @@ int cmd_offers(int argc, char **argv)
 
 int cmd_providers(int argc, char **argv)
 {
-    if (cli_wants_help("providers", argc, argv))
-        return 0;
-    int json = 0;
-    for (int i = 1; i < argc; i++) {
-        if (cli_flag(argv[i], "json"))
-            json = 1;
-        else
-            return cli_bad_option("providers", argv[i]);
-    }
+    int json, done = cli_json_option("providers", argc, argv, &json);
+    if (done >= 0)
+        return done;
     const gs_provider *cur = gs_provider_current();
     const gs_provider *const *all = gs_providers();
     json_t *a = json_array();

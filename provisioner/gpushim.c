@@ -110,6 +110,20 @@ int cli_wants_help(const char *cmd, int argc, char **argv)
     return 0;
 }
 
+int cli_json_option(const char *cmd, int argc, char **argv, int *json)
+{
+    if (cli_wants_help(cmd, argc, argv))
+        return 0;
+    *json = 0;
+    for (int i = 1; i < argc; i++) {
+        if (cli_flag(argv[i], "json"))
+            *json = 1;
+        else
+            return cli_bad_option(cmd, argv[i]);
+    }
+    return -1;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2 || cli_flag(argv[1], "help") || strcmp(argv[1], "-h") == 0 ||

@@ -65,15 +65,8 @@ static int command_offers(gs_offer *out, int max, char *err, size_t n)
 {
     (void)err;
     (void)n;
-    if (max < 1)
-        return 0;
-    memset(out, 0, sizeof *out);
-    gs_strlcpy(out->provider, "command", sizeof out->provider);
-    gs_strlcpy(out->id, "command", sizeof out->id);
-    gs_strlcpy(out->gpu, gs_cfg("command_gpu", "gpu"), sizeof out->gpu);
-    out->num_gpus = 1;
-    out->price = gs_cfg_num("command_price", 0);
-    return 1;
+    return gs_single_offer(out, max, "command", "command", gs_cfg("command_gpu", "gpu"),
+                           gs_cfg_num("command_price", 0), "");
 }
 
 static int command_create(gs_inst *in, char *err, size_t n)

@@ -54,7 +54,7 @@ static int lambda_offers(gs_offer *list, int max, char *err, size_t n)
             const char *region = cloud_str(json_object_get(r, "name"), "");
             if (count >= max || (want_region && strcmp(region, want_region) != 0))
                 continue;
-            gs_offer *f = cloud_offer_init(&list[count], api.name);
+            gs_offer *f = gs_offer_init(&list[count], api.name);
             gs_strlcpy(f->id, name, sizeof f->id);
             gs_strlcpy(f->gpu, cloud_str(json_object_get(it, "gpu_description"),
                                          cloud_str(json_object_get(it, "description"), name)),

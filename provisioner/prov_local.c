@@ -44,16 +44,8 @@ static int local_offers(gs_offer *out, int max, char *err, size_t n)
 {
     (void)err;
     (void)n;
-    if (max < 1)
-        return 0;
-    memset(out, 0, sizeof *out);
-    gs_strlcpy(out->provider, "local", sizeof out->provider);
-    gs_strlcpy(out->id, "local", sizeof out->id);
-    gs_strlcpy(out->gpu, gs_cfg("local_gpu", "cpu-device"), sizeof out->gpu);
-    out->num_gpus = 1;
-    out->price = gs_cfg_num("local_price", 0);
-    gs_strlcpy(out->region, "this machine", sizeof out->region);
-    return 1;
+    return gs_single_offer(out, max, "local", "local", gs_cfg("local_gpu", "cpu-device"),
+                           gs_cfg_num("local_price", 0), "this machine");
 }
 
 /* 1: pid is a live (not zombie) process carrying our tag in its environment; 0: it is

@@ -61,7 +61,7 @@ static int runpod_offers(gs_offer *list, int max, char *err, size_t n)
     json_array_foreach(cloud_items(a, NULL), i, g) {
         if (count >= max)
             break;
-        gs_offer *f = cloud_offer_init(&list[count], api.name);
+        gs_offer *f = gs_offer_init(&list[count], api.name);
         gs_strlcpy(f->id, cloud_str(json_object_get(g, "id"), "?"), sizeof f->id);
         gs_strlcpy(f->gpu, cloud_str(json_object_get(g, "displayName"), f->id), sizeof f->gpu);
         f->num_gpus = 1;

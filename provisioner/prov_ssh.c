@@ -110,15 +110,8 @@ static int ssh_offers(gs_offer *out, int max, char *err, size_t n)
 {
     (void)err;
     (void)n;
-    if (max < 1)
-        return 0;
-    memset(out, 0, sizeof *out);
-    gs_strlcpy(out->provider, "ssh", sizeof out->provider);
-    gs_strlcpy(out->id, gs_cfg("ssh_host", ""), sizeof out->id);
-    gs_strlcpy(out->gpu, gs_cfg("ssh_gpu", "gpu"), sizeof out->gpu);
-    out->num_gpus = 1;
-    out->price = gs_cfg_num("ssh_price", 0);
-    return 1;
+    return gs_single_offer(out, max, "ssh", gs_cfg("ssh_host", ""), gs_cfg("ssh_gpu", "gpu"),
+                           gs_cfg_num("ssh_price", 0), "");
 }
 
 static int ssh_create(gs_inst *in, char *err, size_t n)

@@ -71,7 +71,7 @@ static int vast_offers(gs_offer *list, int max, char *err, size_t n)
     json_array_foreach(offers, i, o) {
         if (count >= max)
             break;
-        gs_offer *f = cloud_offer_init(&list[count], api.name);
+        gs_offer *f = gs_offer_init(&list[count], api.name);
         snprintf(f->id, sizeof f->id, "%lld", (long long)cloud_num(json_object_get(o, "id")));
         gs_strlcpy(f->gpu, cloud_str(json_object_get(o, "gpu_name"), "?"), sizeof f->gpu);
         f->num_gpus = (int)cloud_num(json_object_get(o, "num_gpus"));

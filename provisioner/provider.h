@@ -73,6 +73,12 @@ const gs_provider *const *gs_providers(void);       /* NULL-terminated table */
 const gs_provider *gs_provider_find(const char *name);
 const gs_provider *gs_provider_current(void);       /* GPUSHIM_PROVIDER, default local */
 const char *gs_strerror(int code);
+/* Clears f and names the provider it comes from; returns f. */
+gs_offer *gs_offer_init(gs_offer *f, const char *provider);
+/* offers() of a provider with one fixed offer (local, ssh, command): fills out[0] unless
+ * max < 1 and returns how many it filled. */
+int gs_single_offer(gs_offer *out, int max, const char *provider, const char *id,
+                    const char *gpu, double price, const char *region);
 /* Billed seconds for a run of `seconds` under the granularity and minimum charge. */
 double gs_billed_seconds(double seconds, const char *granularity, int min_seconds);
 

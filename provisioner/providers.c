@@ -1,7 +1,8 @@
 /* providers.c: the table of providers and what is common to them (error names, choice of
- * the current provider, billing arithmetic). */
+ * the current provider, offers, billing arithmetic). */
 #include "config.h"
 #include "provider.h"
+#include "util.h"
 
 #include <math.h>
 #include <string.h>
@@ -47,6 +48,27 @@ const char *gs_strerror(int code)
         if (errors[i].code == code)
             return errors[i].text;
     return "unknown error";
+}
+
+gs_offer *gs_offer_init(gs_offer *f, const char *provider)
+{
+    memset(f, 0, sizeof *f);
+    gs_strlcpy(f->provider, provider, sizeof f->provider);
+    return f;
+}
+
+int gs_single_offer(gs_offer *out, int max, const char *provider, const char *id,
+                    const char *gpu, double price, const char *region)
+{
+    if (max < 1)
+        return 0;
+    gs_offer_init(out, provider);
+    gs_strlcpy(out->id, id, sizeof out->id);
+    gs_strlcpy(out->gpu, gpu, sizeof out->gpu);
+    out->num_gpus = 1;
+    out->price = price;
+    gs_strlcpy(out->region, region, sizeof out->region);
+    return 1;
 }
 
 static const struct { const char *name; double unit; } granularities[] = {

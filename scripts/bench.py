@@ -144,7 +144,7 @@ def main():
                     if mem == "pinned":
                         row[f"{direction}_{kind}_MBps"] = float(mbs)
                 results[name] = row
-                print(f"{name:13s} " + "  ".join(f"{k}={v:.1f}" for k, v in row.items()), flush=True)
+                print(f"{name:13s} " + "  ".join(f"{k}={v:.4g}" for k, v in row.items()), flush=True)
         finally:
             for s in services:
                 s.stop()

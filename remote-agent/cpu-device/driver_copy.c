@@ -202,22 +202,6 @@ static CUresult resolve_side(CUmemorytype type, const void *host, CUdeviceptr de
   }
 }
 
-static CUresult copy_2d(const CUDA_MEMCPY2D *c, CUstream h, int ptds, int sync) {
-  if (!c) return CUDA_ERROR_INVALID_VALUE;
-  uintptr_t dst, src;
-  side_kind dk, sk;
-  CUresult r = resolve_side(c->dstMemoryType, c->dstHost, c->dstDevice, c->dstArray, &dst, &dk);
-  if (!r) r = resolve_side(c->srcMemoryType, c->srcHost, c->srcDevice, c->srcArray, &src, &sk);
-  if (r) return r;
-  size_t dpitch = c->dstPitch ? c->dstPitch : c->WidthInBytes;
-  size_t spitch = c->srcPitch ? c->srcPitch : c->WidthInBytes;
-  if (c->Height > 1 && (dpitch < c->WidthInBytes || spitch < c->WidthInBytes)) return CUDA_ERROR_INVALID_VALUE;
-  copy_job j = {.dst = (uint8_t *)(dst + c->dstY * dpitch + c->dstXInBytes),
-                .src = (const uint8_t *)(src + c->srcY * spitch + c->srcXInBytes),
-                .dpitch = dpitch, .spitch = spitch, .width = c->WidthInBytes, .height = c->Height, .depth = 1};
-  return submit_copy(j, dk, sk, h, ptds, sync);
-}
-
 static CUresult copy_3d(const CUDA_MEMCPY3D *c, CUstream h, int ptds, int sync) {
   if (!c || c->srcLOD || c->dstLOD || c->reserved0 || c->reserved1) return CUDA_ERROR_INVALID_VALUE;
   uintptr_t dst, src;
@@ -238,6 +222,18 @@ static CUresult copy_3d(const CUDA_MEMCPY3D *c, CUstream h, int ptds, int sync) 
       .dpitch = dpitch, .spitch = spitch, .dslice = dpitch * dheight, .sslice = spitch * sheight,
       .width = c->WidthInBytes, .height = c->Height, .depth = c->Depth};
   return submit_copy(j, dk, sk, h, ptds, sync);
+}
+
+/* A 2D copy is a 3D copy one slice deep. */
+static CUresult copy_2d(const CUDA_MEMCPY2D *c, CUstream h, int ptds, int sync) {
+  if (!c) return CUDA_ERROR_INVALID_VALUE;
+  CUDA_MEMCPY3D m = {
+      .srcXInBytes = c->srcXInBytes, .srcY = c->srcY, .srcMemoryType = c->srcMemoryType,
+      .srcHost = c->srcHost, .srcDevice = c->srcDevice, .srcArray = c->srcArray, .srcPitch = c->srcPitch,
+      .dstXInBytes = c->dstXInBytes, .dstY = c->dstY, .dstMemoryType = c->dstMemoryType,
+      .dstHost = c->dstHost, .dstDevice = c->dstDevice, .dstArray = c->dstArray, .dstPitch = c->dstPitch,
+      .WidthInBytes = c->WidthInBytes, .Height = c->Height, .Depth = 1};
+  return copy_3d(&m, h, ptds, sync);
 }
 
 CPUDEV_API CUresult cuMemcpy2D_v2(const CUDA_MEMCPY2D *pCopy) { return copy_2d(pCopy, NULL, 0, 1); }
