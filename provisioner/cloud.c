@@ -136,6 +136,24 @@ json_t *cloud_items(json_t *answer, const char *key)
     return NULL;
 }
 
+int cloud_offers(const cloud_api *api, const char *method, json_t *body,
+                 cloud_offer_reader read, gs_offer *list, int max, char *err, size_t n)
+{
+    json_t *a = NULL;
+    int rc = cloud_call(api, method, api->offers_path, body, NULL, &a, err, n);
+    json_t *items = rc == GS_OK ? cloud_items(a, api->offers_key) : NULL;
+    int count = 0;
+    size_t i;
+    json_t *o;
+    json_array_foreach(items, i, o) {
+        if (count >= max)
+            break;
+        count += read(o, gs_offer_init(&list[count], api->name));
+    }
+    json_decref(a);
+    return rc == GS_OK ? count : rc;
+}
+
 int cloud_pick_offer(const cloud_api *api, int (*offers)(gs_offer *, int, char *, size_t),
                      gs_offer *pick, char *err, size_t n)
 {

@@ -112,10 +112,7 @@ static void set_state(enum dstate s)
 static int secret_file_for(gs_inst *in)
 {
     char dir[3800];
-    if (gs_state_dir(dir, sizeof dir) == -1)
-        return -1;
-    strncat(dir, "/secrets", sizeof dir - strlen(dir) - 1);
-    if (gs_mkdir_p(dir, 0700) == -1)
+    if (gs_state_subdir(dir, sizeof dir, "secrets") == -1)
         return -1;
     if (snprintf(in->secret_path, sizeof in->secret_path, "%s/%s.secret", dir, in->tag) >=
         (int)sizeof in->secret_path) {

@@ -1,5 +1,6 @@
 /* paths.c: XDG locations of the socket, the ledger and the configuration file. */
 #include "paths.h"
+#include "util.h"
 
 #include <errno.h>
 #include <pwd.h>
@@ -58,6 +59,15 @@ int gs_state_dir(char *out, size_t n)
     else
         snprintf(out, n, "%s/.local/state/gpushim", home_dir());
     return make_private_dir(out);
+}
+
+int gs_state_subdir(char *out, size_t n, const char *name)
+{
+    if (gs_state_dir(out, n) == -1)
+        return -1;
+    size_t len = strlen(out);
+    snprintf(out + len, n - len, "/%s", name);
+    return gs_mkdir_p(out, 0700);
 }
 
 void gs_config_path(char *out, size_t n)

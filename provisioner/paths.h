@@ -10,6 +10,9 @@
 int gs_runtime_dir(char *out, size_t n);
 /* $XDG_STATE_HOME/gpushim, else ~/.local/state/gpushim; created 0700. */
 int gs_state_dir(char *out, size_t n);
+/* <state dir>/<name> (the local provider's pid files, the daemon's secrets); created
+ * 0700. 0 or -1. */
+int gs_state_subdir(char *out, size_t n, const char *name);
 /* $XDG_CONFIG_HOME/gpushim/config, else ~/.config/gpushim/config (not created). */
 void gs_config_path(char *out, size_t n);
 /* The daemon's socket: <runtime dir>/daemon.sock. */

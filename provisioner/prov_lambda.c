@@ -23,6 +23,7 @@ static const cloud_api api = {
     .url_default = "https://cloud.lambda.ai/api/v1",
     .key_cfg = "lambda_api_key",
     .also_required = "lambda_ssh_key",
+    .offers_path = "/instance-types",  /* read by lambda_offers: types x regions */
     .offer_noun = "instance type with capacity",
     .list_path = "/instances",
     .list_key = "data",
@@ -37,7 +38,7 @@ static int lambda_configured(char *why, size_t n) { return cloud_configured(&api
 static int lambda_offers(gs_offer *list, int max, char *err, size_t n)
 {
     json_t *a = NULL;
-    int rc = cloud_call(&api, "GET", "/instance-types", NULL, NULL, &a, err, n);
+    int rc = cloud_call(&api, "GET", api.offers_path, NULL, NULL, &a, err, n);
     if (rc != GS_OK) {
         json_decref(a);
         return rc;

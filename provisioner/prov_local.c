@@ -24,10 +24,7 @@
 static int local_file(char *out, size_t n, const char *tag, const char *ext)
 {
     char dir[3800];
-    if (gs_state_dir(dir, sizeof dir) == -1)
-        return -1;
-    strncat(dir, "/local", sizeof dir - strlen(dir) - 1);
-    if (gs_mkdir_p(dir, 0700) == -1)
+    if (gs_state_subdir(dir, sizeof dir, "local") == -1)
         return -1;
     snprintf(out, n, "%s/%s%s", dir, tag, ext);
     return 0;

@@ -22,6 +22,8 @@ static const cloud_api api = {
     .url_cfg = "runpod_url",
     .url_default = "https://api.runpod.io/v2",
     .key_cfg = "runpod_api_key",
+    .offers_path = "/catalog/gpus",
+    .offers_key = NULL,         /* like list_key */
     .offer_noun = "GPU type",
     .offer_id_cfg = "runpod_gpu_id",
     .list_path = "/pods",
@@ -47,32 +49,21 @@ static double gpu_price(json_t *g)
     return 0;
 }
 
+/* One GPU type of the catalog; kept when it has a price and matches. */
+static int read_gpu_type(json_t *g, gs_offer *f)
+{
+    gs_strlcpy(f->id, cloud_str(json_object_get(g, "id"), "?"), sizeof f->id);
+    gs_strlcpy(f->gpu, cloud_str(json_object_get(g, "displayName"), f->id), sizeof f->gpu);
+    f->num_gpus = 1;
+    f->price = gpu_price(g);
+    gs_strlcpy(f->region, gs_cfg("runpod_cloud", "SECURE"), sizeof f->region);
+    return f->price > 0 && (cloud_offer_matches(f->gpu, f->price) ||
+                            cloud_offer_matches(f->id, f->price));
+}
+
 static int runpod_offers(gs_offer *list, int max, char *err, size_t n)
 {
-    json_t *a = NULL;
-    int rc = cloud_call(&api, "GET", "/catalog/gpus", NULL, NULL, &a, err, n);
-    if (rc != GS_OK) {
-        json_decref(a);
-        return rc;
-    }
-    int count = 0;
-    size_t i;
-    json_t *g;
-    json_array_foreach(cloud_items(a, NULL), i, g) {
-        if (count >= max)
-            break;
-        gs_offer *f = gs_offer_init(&list[count], api.name);
-        gs_strlcpy(f->id, cloud_str(json_object_get(g, "id"), "?"), sizeof f->id);
-        gs_strlcpy(f->gpu, cloud_str(json_object_get(g, "displayName"), f->id), sizeof f->gpu);
-        f->num_gpus = 1;
-        f->price = gpu_price(g);
-        gs_strlcpy(f->region, gs_cfg("runpod_cloud", "SECURE"), sizeof f->region);
-        if (f->price > 0 && (cloud_offer_matches(f->gpu, f->price) ||
-                             cloud_offer_matches(f->id, f->price)))
-            count++;
-    }
-    json_decref(a);
-    return count;
+    return cloud_offers(&api, "GET", NULL, read_gpu_type, list, max, err, n);
 }
 
 static int runpod_create(gs_inst *in, char *err, size_t n)

@@ -34,6 +34,8 @@ static const cloud_api api = {
     .key_cfg = "vast_api_key",
     .gone_error = "no_such_instance",
     .idempotent = vast_idempotent,
+    .offers_path = "/bundles/",
+    .offers_key = "offers",
     .offer_noun = "offer",     /* the cheapest: /bundles/ answers ordered by dph_total */
     .list_path = "/instances?owner=me",
     .list_key = "instances",
@@ -45,6 +47,16 @@ static const cloud_api api = {
 };
 
 static int vast_configured(char *why, size_t n) { return cloud_configured(&api, why, n); }
+
+static int read_offer(json_t *o, gs_offer *f)
+{
+    snprintf(f->id, sizeof f->id, "%lld", (long long)cloud_num(json_object_get(o, "id")));
+    gs_strlcpy(f->gpu, cloud_str(json_object_get(o, "gpu_name"), "?"), sizeof f->gpu);
+    f->num_gpus = (int)cloud_num(json_object_get(o, "num_gpus"));
+    f->price = cloud_num(json_object_get(o, "dph_total"));
+    gs_strlcpy(f->region, cloud_str(json_object_get(o, "geolocation"), ""), sizeof f->region);
+    return cloud_offer_matches(f->gpu, f->price);
+}
 
 static int vast_offers(gs_offer *list, int max, char *err, size_t n)
 {
@@ -58,31 +70,7 @@ static int vast_offers(gs_offer *list, int max, char *err, size_t n)
     double max_price = gs_cfg_num("max_price", 0);
     if (max_price > 0)
         json_object_set_new(q, "dph_total", json_pack("{s:f}", "lte", max_price));
-    json_t *a = NULL;
-    int rc = cloud_call(&api, "POST", "/bundles/", q, NULL, &a, err, n);
-    if (rc != GS_OK) {
-        json_decref(a);
-        return rc;
-    }
-    json_t *offers = json_object_get(a, "offers");
-    int count = 0;
-    size_t i;
-    json_t *o;
-    json_array_foreach(offers, i, o) {
-        if (count >= max)
-            break;
-        gs_offer *f = gs_offer_init(&list[count], api.name);
-        snprintf(f->id, sizeof f->id, "%lld", (long long)cloud_num(json_object_get(o, "id")));
-        gs_strlcpy(f->gpu, cloud_str(json_object_get(o, "gpu_name"), "?"), sizeof f->gpu);
-        f->num_gpus = (int)cloud_num(json_object_get(o, "num_gpus"));
-        f->price = cloud_num(json_object_get(o, "dph_total"));
-        gs_strlcpy(f->region, cloud_str(json_object_get(o, "geolocation"), ""),
-                   sizeof f->region);
-        if (cloud_offer_matches(f->gpu, f->price))
-            count++;
-    }
-    json_decref(a);
-    return count;
+    return cloud_offers(&api, "POST", q, read_offer, list, max, err, n);
 }
 
 static int vast_destroy(gs_inst *in, char *err, size_t n)

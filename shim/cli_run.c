@@ -84,6 +84,13 @@ int cmd_run(int argc, char **argv) {
   snprintf(path, need, "%s%s%s", faces, old && *old ? ":" : "", old && *old ? old : "");
   setenv("LD_LIBRARY_PATH", path, 1);
   free(path);
+  /* The shim in APP may have to spawn the provisioner's daemon: tell it which gpushim to run. */
+  char self[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n > 0) {
+    self[n] = '\0';
+    setenv("GPUSHIM_BIN", self, 0);
+  }
   execvp(argv[first], &argv[first]);
   fprintf(stderr, "gpushim: cannot run %s: %m\n", argv[first]);
   return 127;

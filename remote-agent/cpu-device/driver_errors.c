@@ -120,24 +120,19 @@ static const error_entry *find_error(CUresult error) {
   return NULL;
 }
 
-CPUDEV_API CUresult cuGetErrorName(CUresult error, const char **pStr) {
+/* Sets *pStr to an error's name or its description; NULL, and CUDA_ERROR_INVALID_VALUE, for
+ * a code we do not know. */
+static CUresult describe_error(CUresult error, const char **pStr, int want_text) {
   if (!pStr) return CUDA_ERROR_INVALID_VALUE;
   const error_entry *e = find_error(error);
   if (!e) {
     *pStr = NULL;
     return CUDA_ERROR_INVALID_VALUE;
   }
-  *pStr = e->name;
+  *pStr = want_text ? e->text : e->name;
   return CUDA_SUCCESS;
 }
 
-CPUDEV_API CUresult cuGetErrorString(CUresult error, const char **pStr) {
-  if (!pStr) return CUDA_ERROR_INVALID_VALUE;
-  const error_entry *e = find_error(error);
-  if (!e) {
-    *pStr = NULL;
-    return CUDA_ERROR_INVALID_VALUE;
-  }
-  *pStr = e->text;
-  return CUDA_SUCCESS;
-}
+CPUDEV_API CUresult cuGetErrorName(CUresult error, const char **pStr) { return describe_error(error, pStr, 0); }
+
+CPUDEV_API CUresult cuGetErrorString(CUresult error, const char **pStr) { return describe_error(error, pStr, 1); }

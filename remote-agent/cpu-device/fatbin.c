@@ -115,19 +115,24 @@ fatbin_status fatbin_list(const void *data, size_t len, fatbin_entry *entries, s
   return FATBIN_OK;
 }
 
+/* Adds an LZ4-style length extension (bytes summed until one below 255) to *len.
+ * Returns -1 if the input ends inside it. */
+static int lz_extend_length(const uint8_t *in, size_t inlen, size_t *ip, size_t *len) {
+  uint8_t b;
+  do {
+    if (*ip >= inlen) return -1;
+    b = in[(*ip)++];
+    *len += b;
+  } while (b == 255);
+  return 0;
+}
+
 size_t fatbin_lz_decompress(const uint8_t *in, size_t inlen, uint8_t *out, size_t outcap) {
   size_t ip = 0, op = 0;
   while (ip < inlen) {
     uint8_t token = in[ip++];
     size_t lit = token >> 4;
-    if (lit == 15) {
-      uint8_t b;
-      do {
-        if (ip >= inlen) return (size_t)-1;
-        b = in[ip++];
-        lit += b;
-      } while (b == 255);
-    }
+    if (lit == 15 && lz_extend_length(in, inlen, &ip, &lit) != 0) return (size_t)-1;
     if (lit > inlen - ip || lit > outcap - op) return (size_t)-1;
     memcpy(out + op, in + ip, lit);
     ip += lit;
@@ -137,14 +142,7 @@ size_t fatbin_lz_decompress(const uint8_t *in, size_t inlen, uint8_t *out, size_
     size_t back = (size_t)in[ip] | (size_t)in[ip + 1] << 8;
     ip += 2;
     size_t match = (token & 15) + 4;
-    if ((token & 15) == 15) {
-      uint8_t b;
-      do {
-        if (ip >= inlen) return (size_t)-1;
-        b = in[ip++];
-        match += b;
-      } while (b == 255);
-    }
+    if ((token & 15) == 15 && lz_extend_length(in, inlen, &ip, &match) != 0) return (size_t)-1;
     if (back == 0 || back > op || match > outcap - op) return (size_t)-1;
     for (size_t i = 0; i < match; i++, op++) out[op] = out[op - back];   /* may overlap */
   }

@@ -4,11 +4,11 @@
 #ifndef GPUSHIM_CPUDEV_TEST_H
 #define GPUSHIM_CPUDEV_TEST_H
 
+#include "test_expect.h"
+
 #include <cuda.h>
 #include <stdio.h>
 #include <stdlib.h>
-
-static int test_failures;
 
 static inline const char *test_err_name(CUresult r) {
   const char *s = NULL;
@@ -28,22 +28,5 @@ static inline const char *test_err_name(CUresult r) {
   } while (0)
 
 #define CHECK_CU(call) EXPECT_CU(call, CUDA_SUCCESS)
-
-#define EXPECT(cond)                                                                                \
-  do {                                                                                              \
-    if (!(cond)) {                                                                                  \
-      fprintf(stderr, "%s:%d: expected %s\n", __FILE__, __LINE__, #cond);                           \
-      test_failures++;                                                                              \
-    }                                                                                               \
-  } while (0)
-
-static inline int test_finish(const char *name) {
-  if (test_failures) {
-    fprintf(stderr, "FAIL %s: %d check(s) failed\n", name, test_failures);
-    return 1;
-  }
-  printf("PASS %s\n", name);
-  return 0;
-}
 
 #endif

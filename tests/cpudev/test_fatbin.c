@@ -5,19 +5,11 @@
  */
 #include "fatbin.h"
 #include "test_blob.h"
+#include "test_expect.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int failures;
-#define EXPECT(cond)                                                                                \
-  do {                                                                                              \
-    if (!(cond)) {                                                                                  \
-      fprintf(stderr, "%s:%d: expected %s\n", __FILE__, __LINE__, #cond);                           \
-      failures++;                                                                                   \
-    }                                                                                               \
-  } while (0)
 
 static size_t list(const blob *b, fatbin_entry *es, size_t max) {
   size_t n = 0;
@@ -213,10 +205,5 @@ int main(int argc, char **argv) {
   test_concatenated(&def, &multi);
   test_lz();
   free(def.data), free(plain.data), free(all.data), free(multi.data), free(elf.data);
-  if (failures) {
-    fprintf(stderr, "FAIL fatbin: %d check(s) failed\n", failures);
-    return 1;
-  }
-  printf("PASS fatbin\n");
-  return 0;
+  return test_finish("fatbin");
 }

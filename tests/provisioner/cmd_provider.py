@@ -7,22 +7,14 @@ CMD_LOSE_ANSWER=1 makes create succeed but print no id (a lost answer)."""
 import os
 import pathlib
 import re
-import signal
 import subprocess
 import sys
 import uuid
 
+from procs import alive, terminate
+
 HERE = pathlib.Path(__file__).resolve().parent
 STATE = pathlib.Path(os.environ["CMD_STATE"])
-
-
-def alive(pid):
-    try:
-        os.kill(pid, 0)
-        with open("/proc/%d/stat" % pid) as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
 
 
 def pid_of(d):
@@ -47,13 +39,8 @@ def start_agent(d):
 
 def stop_agent(d):
     pid = pid_of(d)
-    if pid and alive(pid):
-        os.kill(pid, signal.SIGTERM)
-        for _ in range(100):
-            if not alive(pid):
-                break
-            import time
-            time.sleep(0.05)
+    if pid:
+        terminate([pid], 0.05)
 
 
 def state_of(d):

@@ -11,6 +11,8 @@ import time
 
 import pytest
 
+from procs import alive, kill_and_reap
+
 HERE = pathlib.Path(__file__).resolve().parent
 BIN = os.environ.get("GPUSHIM_TEST_BIN")
 SESSION_CLIENT = os.environ.get("GPUSHIM_TEST_SESSION_CLIENT")
@@ -20,16 +22,7 @@ if not BIN or not SESSION_CLIENT:
     raise RuntimeError("run through meson test (GPUSHIM_TEST_BIN / GPUSHIM_TEST_SESSION_CLIENT)")
 
 
-def pid_alive(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
+pid_alive = alive
 
 
 def wait_for(predicate, timeout, what):
@@ -170,12 +163,7 @@ class Gpushim:
                 leftovers.append("daemon %d" % pid)
                 os.kill(pid, signal.SIGKILL)
         for p in self.children:
-            if p.poll() is None:
-                p.kill()
-            p.wait()
-            for f in (p.stdout, p.stderr):
-                if f:
-                    f.close()
+            kill_and_reap(p)
         for pid in self.agent_pids():
             leftovers.append("agent %d" % pid)
             os.kill(pid, signal.SIGKILL)

@@ -20,7 +20,6 @@ import os
 import pathlib
 import re
 import signal
-import socket
 import ssl
 import subprocess
 import sys
@@ -28,6 +27,8 @@ import threading
 import time
 import uuid
 from urllib.parse import urlparse
+
+from procs import alive, free_port, terminate
 
 HERE = pathlib.Path(__file__).resolve().parent
 API_KEY = "test-key-123"
@@ -64,23 +65,6 @@ def recorded_pids(inst):
     if not rec or not rec.exists():
         return []
     return [int(line.split()[0]) for line in rec.read_text().splitlines() if line.strip()]
-
-
-def alive(pid):
-    try:
-        os.kill(pid, 0)
-        with open("/proc/%d/stat" % pid) as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 class Cloud:
@@ -138,14 +122,7 @@ class Cloud:
 
     def halt(self, inst, new_state):
         inst.agent_pids = recorded_pids(inst)
-        for pid in inst.agent_pids:
-            if alive(pid):
-                os.kill(pid, signal.SIGTERM)
-        for pid in inst.agent_pids:
-            for _ in range(100):
-                if not alive(pid):
-                    break
-                time.sleep(0.02)
+        terminate(inst.agent_pids, 0.02)
         if inst.periods and inst.periods[-1][1] is None:
             inst.periods[-1][1] = time.time()
         inst.state = new_state

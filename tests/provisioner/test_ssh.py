@@ -13,16 +13,9 @@ import time
 import pytest
 
 from conftest import FAKE_AGENT, pid_alive, wait_for
+from procs import free_port
 
 SSHD = shutil.which("sshd") or "/usr/sbin/sshd"
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 @pytest.fixture

@@ -239,3 +239,27 @@ def test_stats_command_reports_sessions(agent):
     assert out.returncode == 0, out.stderr
     stats = json.loads(out.stdout)
     assert find_counter(stats, "calls") > 0
+
+
+def test_program_through_the_local_provider(tmp_path):
+    """GPUSHIM_PROVIDER=local: the first CUDA call leases an instance from the daemon, which
+    stays idle for the grace period, shows in `status`, stops with `down`, and is billed in
+    the ledger."""
+    dirs = {name: tmp_path / name for name in ("run", "state", "config")}
+    for d in dirs.values():
+        d.mkdir(mode=0o700)
+    env = clean_env(GPUSHIM_PROVIDER="local", GPUSHIM_IDLE_GRACE="60", GPUSHIM_QUIET="1", GPUSHIM_DAEMON_LINGER="1",
+                    XDG_RUNTIME_DIR=str(dirs["run"]), XDG_STATE_HOME=str(dirs["state"]),
+                    XDG_CONFIG_HOME=str(dirs["config"]))
+    program = next(p for p in PROGRAMS if program_id(p) == "vector_add")
+    try:
+        assert_passed(run([program], env), program)
+        status = json.loads(subprocess.run([GPUSHIM, "status", "--json"], env=env, capture_output=True,
+                                           text=True, timeout=60).stdout)
+        assert status["provider"] == "local" and status["state"] == "idle" and status["instance"]
+    finally:
+        down = subprocess.run([GPUSHIM, "down", "--force"], env=env, capture_output=True, text=True, timeout=60)
+    assert down.returncode == 0, down.stderr
+    usage = json.loads(subprocess.run([GPUSHIM, "usage", "--json"], env=env, capture_output=True,
+                                      text=True, timeout=60).stdout)
+    assert any(r["instance"] == status["instance"] and r["stopped_at"] for r in usage), usage

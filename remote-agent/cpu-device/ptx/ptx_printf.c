@@ -71,6 +71,15 @@ static bool next_arg(void *rctx, ptx_read_fn rd, uint64_t *pos, size_t size, voi
   return true;
 }
 
+/* Ends a conversion spec of sn bytes with a length modifier and the conversion. The spec
+ * has room: its flags, width and precision stop by byte 40 (plus at most 11 for a '*'
+ * width) of its 64. */
+static void end_spec(char *spec, size_t sn, const char *length, char conv) {
+  while (*length) spec[sn++] = *length++;
+  spec[sn++] = conv;
+  spec[sn] = 0;
+}
+
 bool ptx_format_printf(void *rctx, ptx_read_fn rd, uint64_t fmt_addr, uint64_t args, char **out, size_t *outlen) {
   sbuf fmt = {0}, res = {0};
   bool ok = read_string(rctx, rd, fmt_addr, &fmt) && sb_append(&fmt, "", 0);
@@ -117,16 +126,12 @@ bool ptx_format_printf(void *rctx, ptx_read_fn rd, uint64_t fmt_addr, uint64_t a
       if (longs) {
         long long v = 0;
         if (!next_arg(rctx, rd, &pos, 8, &v)) { ok = false; break; }
-        spec[sn++] = 'l';
-        spec[sn++] = 'l';
-        spec[sn++] = conv;
-        spec[sn] = 0;
+        end_spec(spec, sn, "ll", conv);
         n = snprintf(tmp, sizeof tmp, spec, v);
       } else {
         int v = 0;
         if (!next_arg(rctx, rd, &pos, 4, &v)) { ok = false; break; }
-        spec[sn++] = conv;
-        spec[sn] = 0;
+        end_spec(spec, sn, "", conv);
         n = snprintf(tmp, sizeof tmp, spec, v);
       }
       break;
@@ -134,8 +139,7 @@ bool ptx_format_printf(void *rctx, ptx_read_fn rd, uint64_t fmt_addr, uint64_t a
     case 'f': case 'F': case 'e': case 'E': case 'g': case 'G': case 'a': case 'A': {
       double v = 0;
       if (!next_arg(rctx, rd, &pos, 8, &v)) { ok = false; break; }
-      spec[sn++] = conv;
-      spec[sn] = 0;
+      end_spec(spec, sn, "", conv);
       n = snprintf(tmp, sizeof tmp, spec, v);
       break;
     }
@@ -156,8 +160,7 @@ bool ptx_format_printf(void *rctx, ptx_read_fn rd, uint64_t fmt_addr, uint64_t a
         ok = false;
         break;
       }
-      spec[sn++] = 's';
-      spec[sn] = 0;
+      end_spec(spec, sn, "", 's');
       char *formatted = NULL;
       int fl = asprintf(&formatted, spec, s.buf ? s.buf : "");
       if (fl >= 0) ok = sb_append(&res, formatted, (size_t)fl);
