@@ -275,23 +275,25 @@ CPUDEV_API CUresult cuCtxGetCurrent(CUcontext *pctx) {
   return CUDA_SUCCESS;
 }
 
-CPUDEV_API CUresult cuCtxGetDevice(CUdevice *device) {
-  if (!device) return CUDA_ERROR_INVALID_VALUE;
-  CUcontext c;
-  CUresult r = cpudev_current_ctx_unchecked(&c);
-  if (r) return r;
-  *device = c->device;
-  return CUDA_SUCCESS;
+/* For calls where a NULL context means the current one: resolves it and checks it is live. */
+static CUresult ctx_or_current(CUcontext *ctx) {
+  if (!*ctx) {
+    CUresult r = cpudev_current_ctx_unchecked(ctx);
+    if (r) return r;
+  }
+  return ctx_require_live(*ctx);
 }
 
-CPUDEV_API CUresult cuCtxGetDevice_v2(CUdevice *device, CUcontext ctx) {
-  if (!ctx) return cuCtxGetDevice(device);
+static CUresult ctx_get_device(CUdevice *device, CUcontext ctx) {
   if (!device) return CUDA_ERROR_INVALID_VALUE;
-  CUresult r = ctx_require_live(ctx);
-  if (r) return r;
-  *device = ctx->device;
-  return CUDA_SUCCESS;
+  CUresult r = ctx_or_current(&ctx);
+  if (!r) *device = ctx->device;
+  return r;
 }
+
+CPUDEV_API CUresult cuCtxGetDevice(CUdevice *device) { return ctx_get_device(device, NULL); }
+
+CPUDEV_API CUresult cuCtxGetDevice_v2(CUdevice *device, CUcontext ctx) { return ctx_get_device(device, ctx); }
 
 CPUDEV_API CUresult cuCtxGetFlags(unsigned int *flags) {
   if (!flags) return CUDA_ERROR_INVALID_VALUE;
@@ -309,15 +311,6 @@ CPUDEV_API CUresult cuCtxSetFlags(unsigned int flags) {
   if (r) return r;
   c->flags = flags;
   return CUDA_SUCCESS;
-}
-
-/* For calls where a NULL context means the current one: resolves it and checks it is live. */
-static CUresult ctx_or_current(CUcontext *ctx) {
-  if (!*ctx) {
-    CUresult r = cpudev_current_ctx_unchecked(ctx);
-    if (r) return r;
-  }
-  return ctx_require_live(*ctx);
 }
 
 CPUDEV_API CUresult cuCtxGetId(CUcontext ctx, unsigned long long *ctxId) {
@@ -409,6 +402,12 @@ static CUresult primary_check_device(CUdevice dev) {
   return cpudev_device_at(dev) ? CUDA_SUCCESS : CUDA_ERROR_INVALID_DEVICE;
 }
 
+/* Sets the flags a device's primary context has, now and when next retained. Lock held. */
+static void primary_store_flags(CUdevice dev, unsigned flags) {
+  g_primary_flags[dev] = flags;
+  if (g_primary[dev]) g_primary[dev]->flags = flags;
+}
+
 CPUDEV_API CUresult cuDevicePrimaryCtxRetain(CUcontext *pctx, CUdevice dev) {
   if (!cpudev_initialized()) return CUDA_ERROR_NOT_INITIALIZED;
   if (!pctx) return CUDA_ERROR_INVALID_VALUE;
@@ -451,8 +450,7 @@ CPUDEV_API CUresult cuDevicePrimaryCtxReset_v2(CUdevice dev) {
   if (r) return r;
   cpudev_lock();
   if (g_primary[dev]) ctx_clear(g_primary[dev]);
-  g_primary_flags[dev] = 0;
-  if (g_primary[dev]) g_primary[dev]->flags = 0;
+  primary_store_flags(dev, 0);
   cpudev_unlock();
   return CUDA_SUCCESS;
 }
@@ -462,8 +460,7 @@ CPUDEV_API CUresult cuDevicePrimaryCtxSetFlags_v2(CUdevice dev, unsigned int fla
   if (r) return r;
   if (flags & ~(unsigned)CU_CTX_FLAGS_MASK) return CUDA_ERROR_INVALID_VALUE;
   cpudev_lock();
-  g_primary_flags[dev] = flags;
-  if (g_primary[dev]) g_primary[dev]->flags = flags;
+  primary_store_flags(dev, flags);
   cpudev_unlock();
   return CUDA_SUCCESS;
 }

@@ -25,6 +25,9 @@ cudaError_t rt_set_error(cudaError_t err);
 /* Maps a driver result, records it, returns it: the one-liner most API functions end with. */
 cudaError_t rt_check(CUresult r);
 
+/* One stderr line per unsupported function (first call), then cudaErrorNotSupported. */
+cudaError_t rt_unsupported(const char *name);
+
 /* ---- devices and contexts (rt_state.c) ---- */
 /* Makes sure the driver is initialised and the calling thread's current device has its primary
  * context retained and current; loads nothing. Returns cudaSuccess or the error to report. */
