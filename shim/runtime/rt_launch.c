@@ -136,23 +136,23 @@ RT_EXPORT cudaError_t cudaFuncGetName(const char **name, const void *func) {
 
 typedef struct {
   size_t offset;
-  bool is_size;
+  rt_field_kind kind;
   CUfunction_attribute attribute;
 } func_attr_field;
 
-#define FATTR(field, is_size, attr) {offsetof(struct cudaFuncAttributes, field), is_size, attr}
+#define FATTR(field, kind, attr) {offsetof(struct cudaFuncAttributes, field), kind, attr}
 
 static const func_attr_field func_attr_fields[] = {
-  FATTR(sharedSizeBytes, true, CU_FUNC_ATTRIBUTE_SHARED_SIZE_BYTES),
-  FATTR(constSizeBytes, true, CU_FUNC_ATTRIBUTE_CONST_SIZE_BYTES),
-  FATTR(localSizeBytes, true, CU_FUNC_ATTRIBUTE_LOCAL_SIZE_BYTES),
-  FATTR(maxThreadsPerBlock, false, CU_FUNC_ATTRIBUTE_MAX_THREADS_PER_BLOCK),
-  FATTR(numRegs, false, CU_FUNC_ATTRIBUTE_NUM_REGS),
-  FATTR(ptxVersion, false, CU_FUNC_ATTRIBUTE_PTX_VERSION),
-  FATTR(binaryVersion, false, CU_FUNC_ATTRIBUTE_BINARY_VERSION),
-  FATTR(cacheModeCA, false, CU_FUNC_ATTRIBUTE_CACHE_MODE_CA),
-  FATTR(maxDynamicSharedSizeBytes, false, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES),
-  FATTR(preferredShmemCarveout, false, CU_FUNC_ATTRIBUTE_PREFERRED_SHARED_MEMORY_CARVEOUT),
+  FATTR(sharedSizeBytes, RT_FIELD_SIZE, CU_FUNC_ATTRIBUTE_SHARED_SIZE_BYTES),
+  FATTR(constSizeBytes, RT_FIELD_SIZE, CU_FUNC_ATTRIBUTE_CONST_SIZE_BYTES),
+  FATTR(localSizeBytes, RT_FIELD_SIZE, CU_FUNC_ATTRIBUTE_LOCAL_SIZE_BYTES),
+  FATTR(maxThreadsPerBlock, RT_FIELD_INT, CU_FUNC_ATTRIBUTE_MAX_THREADS_PER_BLOCK),
+  FATTR(numRegs, RT_FIELD_INT, CU_FUNC_ATTRIBUTE_NUM_REGS),
+  FATTR(ptxVersion, RT_FIELD_INT, CU_FUNC_ATTRIBUTE_PTX_VERSION),
+  FATTR(binaryVersion, RT_FIELD_INT, CU_FUNC_ATTRIBUTE_BINARY_VERSION),
+  FATTR(cacheModeCA, RT_FIELD_INT, CU_FUNC_ATTRIBUTE_CACHE_MODE_CA),
+  FATTR(maxDynamicSharedSizeBytes, RT_FIELD_INT, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES),
+  FATTR(preferredShmemCarveout, RT_FIELD_INT, CU_FUNC_ATTRIBUTE_PREFERRED_SHARED_MEMORY_CARVEOUT),
 };
 
 RT_EXPORT cudaError_t cudaFuncGetAttributes(struct cudaFuncAttributes *attr, const void *func) {
@@ -166,13 +166,7 @@ RT_EXPORT cudaError_t cudaFuncGetAttributes(struct cudaFuncAttributes *attr, con
     int value = 0;
     CUresult r = cuFuncGetAttribute(&value, field->attribute, f);
     if (r != CUDA_SUCCESS) return rt_check(r);
-    char *p = (char *)attr + field->offset;
-    if (field->is_size) {
-      size_t v = (size_t)value;
-      memcpy(p, &v, sizeof v);
-    } else {
-      memcpy(p, &value, sizeof value);
-    }
+    rt_store_field(attr, field->offset, field->kind, value);
   }
   return cudaSuccess;
 }

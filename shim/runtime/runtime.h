@@ -28,6 +28,11 @@ cudaError_t rt_check(CUresult r);
 /* One stderr line per unsupported function (first call), then cudaErrorNotSupported. */
 cudaError_t rt_unsupported(const char *name);
 
+/* Structs the runtime fills field by field from driver attributes (cudaDeviceProp,
+ * cudaFuncAttributes) use one table shape: where the field is, its C type, which attribute. */
+typedef enum { RT_FIELD_INT, RT_FIELD_UINT, RT_FIELD_SIZE } rt_field_kind;
+void rt_store_field(void *object, size_t offset, rt_field_kind kind, int value);
+
 /* ---- devices and contexts (rt_state.c) ---- */
 /* Makes sure the driver is initialised and the calling thread's current device has its primary
  * context retained and current; loads nothing. Returns cudaSuccess or the error to report. */
