@@ -136,22 +136,41 @@ json_t *cloud_items(json_t *answer, const char *key)
     return NULL;
 }
 
-int cloud_offers(const cloud_api *api, const char *method, json_t *body,
-                 cloud_offer_reader read, gs_offer *list, int max, char *err, size_t n)
+/* Fills the next free slot of a listing from one item of the answer; 1 when it did. */
+typedef int (*slot_filler)(const cloud_api *api, json_t *item, void *slot);
+
+/* Requests method path (body consumed) and hands the items of the array under key to
+ * fill, one slot of size bytes of out at a time, until max slots are filled. Returns how
+ * many were, or the call's GS_E*. */
+static int collect(const cloud_api *api, const char *method, const char *path, json_t *body,
+                   const char *key, slot_filler fill, void *out, size_t size, int max,
+                   char *err, size_t n)
 {
     json_t *a = NULL;
-    int rc = cloud_call(api, method, api->offers_path, body, NULL, &a, err, n);
-    json_t *items = rc == GS_OK ? cloud_items(a, api->offers_key) : NULL;
+    int rc = cloud_call(api, method, path, body, NULL, &a, err, n);
+    json_t *items = rc == GS_OK ? cloud_items(a, key) : NULL;
     int count = 0;
     size_t i;
     json_t *o;
     json_array_foreach(items, i, o) {
         if (count >= max)
             break;
-        count += read(o, gs_offer_init(&list[count], api->name));
+        count += fill(api, o, (char *)out + (size_t)count * size);
     }
     json_decref(a);
     return rc == GS_OK ? count : rc;
+}
+
+static int fill_offer(const cloud_api *api, json_t *item, void *slot)
+{
+    return api->read_offer(item, gs_offer_init(slot, api->name));
+}
+
+int cloud_offers(const cloud_api *api, const char *method, json_t *body, gs_offer *list,
+                 int max, char *err, size_t n)
+{
+    return collect(api, method, api->offers_path, body, api->offers_key, fill_offer, list,
+                   sizeof *list, max, err, n);
 }
 
 int cloud_pick_offer(const cloud_api *api, int (*offers)(gs_offer *, int, char *, size_t),
@@ -211,23 +230,19 @@ int cloud_status(const cloud_api *api, gs_inst *in, char *err, size_t n)
     return rc;
 }
 
+/* Takes an instance whose tag says it is ours. */
+static int fill_ours(const cloud_api *api, json_t *item, void *slot)
+{
+    if (strncmp(cloud_str(json_object_get(item, api->tag_field), ""), GS_TAG_PREFIX,
+                strlen(GS_TAG_PREFIX)) != 0)
+        return 0;
+    memset(slot, 0, sizeof(gs_inst));
+    api->parse(item, slot);
+    return 1;
+}
+
 int cloud_list_ours(const cloud_api *api, gs_inst *list, int max, char *err, size_t n)
 {
-    json_t *a = NULL;
-    int rc = cloud_call(api, "GET", api->list_path, NULL, NULL, &a, err, n);
-    json_t *items = rc == GS_OK ? cloud_items(a, api->list_key) : NULL;
-    int count = 0;
-    size_t i;
-    json_t *o;
-    json_array_foreach(items, i, o) {
-        if (count >= max)
-            break;
-        if (strncmp(cloud_str(json_object_get(o, api->tag_field), ""), GS_TAG_PREFIX,
-                    strlen(GS_TAG_PREFIX)) != 0)
-            continue;
-        memset(&list[count], 0, sizeof list[count]);
-        api->parse(o, &list[count++]);
-    }
-    json_decref(a);
-    return rc == GS_OK ? count : rc;
+    return collect(api, "GET", api->list_path, NULL, api->list_key, fill_ours, list,
+                   sizeof *list, max, err, n);
 }

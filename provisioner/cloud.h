@@ -26,10 +26,12 @@ typedef struct cloud_api {
     const char *gone_error;
     /* Whether a request may be repeated after a 5xx; NULL: every method but POST. */
     int (*idempotent)(const char *method, const char *path);
-    /* Offers: the request's path, and the array of offers under offers_key in the
-     * answer (NULL: see cloud_items). */
+    /* Offers: the request's path, the array of offers under offers_key in the answer
+     * (NULL: see cloud_items), and what fills an offer (cleared, its provider set) from
+     * one item of it: 1 to keep it (it matches GPUSHIM_GPU / GPUSHIM_MAX_PRICE), else 0. */
     const char *offers_path;
     const char *offers_key;
+    int (*read_offer)(json_t *item, gs_offer *f);
     /* Choosing an offer at create: what an offer is called in "no ... matches", and the
      * config key that pins the offer id (NULL: the cheapest matching one). */
     const char *offer_noun;
@@ -75,14 +77,11 @@ int cloud_call(const cloud_api *api, const char *method, const char *path, json_
 /* The array in an answer: answer[key]; with key NULL the answer itself when it is an
  * array, else the first array among its "data", "gpus", "pods" and "items". */
 json_t *cloud_items(json_t *answer, const char *key);
-/* Fills f (cleared, its provider set) from one item of an offers answer; returns 1 to
- * keep it (it matches GPUSHIM_GPU / GPUSHIM_MAX_PRICE), else 0. */
-typedef int (*cloud_offer_reader)(json_t *item, gs_offer *f);
 /* The provider's offers() where the answer holds one offer per item: method on
- * api->offers_path with body (consumed; may be NULL), each item through read. Returns how
- * many were kept (at most max), or the call's GS_E*. */
-int cloud_offers(const cloud_api *api, const char *method, json_t *body,
-                 cloud_offer_reader read, gs_offer *list, int max, char *err, size_t n);
+ * api->offers_path with body (consumed; may be NULL), each item through api->read_offer.
+ * Returns how many were kept (at most max), or the call's GS_E*. */
+int cloud_offers(const cloud_api *api, const char *method, json_t *body, gs_offer *list,
+                 int max, char *err, size_t n);
 /* Sorts out the provider's matching offers (from its offers call) for a create: the
  * cheapest (the first of equals), restricted to api->offer_id_cfg's id when set. GS_OK
  * with *pick, GS_ECAPACITY when none matches, or the offers call's error. */

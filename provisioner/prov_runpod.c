@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
+static int read_gpu_type(json_t *g, gs_offer *f);
 static void parse_pod(json_t *o, gs_inst *in);
 
 static const cloud_api api = {
@@ -24,6 +25,7 @@ static const cloud_api api = {
     .key_cfg = "runpod_api_key",
     .offers_path = "/catalog/gpus",
     .offers_key = NULL,         /* like list_key */
+    .read_offer = read_gpu_type,
     .offer_noun = "GPU type",
     .offer_id_cfg = "runpod_gpu_id",
     .list_path = "/pods",
@@ -63,7 +65,7 @@ static int read_gpu_type(json_t *g, gs_offer *f)
 
 static int runpod_offers(gs_offer *list, int max, char *err, size_t n)
 {
-    return cloud_offers(&api, "GET", NULL, read_gpu_type, list, max, err, n);
+    return cloud_offers(&api, "GET", NULL, list, max, err, n);
 }
 
 static int runpod_create(gs_inst *in, char *err, size_t n)

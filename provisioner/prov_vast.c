@@ -25,6 +25,7 @@ static int vast_idempotent(const char *method, const char *path)
     return strncmp(path, "/asks/", 6) != 0 && strcmp(method, "POST") != 0;
 }
 
+static int read_offer(json_t *o, gs_offer *f);
 static void parse_instance(json_t *o, gs_inst *in);
 
 static const cloud_api api = {
@@ -36,6 +37,7 @@ static const cloud_api api = {
     .idempotent = vast_idempotent,
     .offers_path = "/bundles/",
     .offers_key = "offers",
+    .read_offer = read_offer,
     .offer_noun = "offer",     /* the cheapest: /bundles/ answers ordered by dph_total */
     .list_path = "/instances?owner=me",
     .list_key = "instances",
@@ -70,7 +72,7 @@ static int vast_offers(gs_offer *list, int max, char *err, size_t n)
     double max_price = gs_cfg_num("max_price", 0);
     if (max_price > 0)
         json_object_set_new(q, "dph_total", json_pack("{s:f}", "lte", max_price));
-    return cloud_offers(&api, "POST", q, read_offer, list, max, err, n);
+    return cloud_offers(&api, "POST", q, list, max, err, n);
 }
 
 static int vast_destroy(gs_inst *in, char *err, size_t n)
