@@ -58,6 +58,9 @@ int agent_session_handle(agent_session *s, const uint8_t *req, size_t len, int c
 /* Frees everything the session owned on the device (memory, modules, streams, events, context). */
 void agent_session_close(agent_session *s);
 void agent_session_counters(const agent_session *s, agent_counters *out);
+/* Device printf text that reached the agent outside a call (the driver's own output): it goes
+ * to the session it belongs to when one session is live, else to the agent's stderr. */
+void agent_device_output(const char *text, size_t len);
 
 /* ---- client side --------------------------------------------------------------------- */
 

@@ -76,13 +76,15 @@ const char *cloud_str(json_t *v, const char *def)
     return s ? s : def;
 }
 
-/* "vast_api_key" -> "GPUSHIM_VAST_API_KEY", the variable gs_cfg reads first. */
-static void env_name(char *out, size_t n, const char *key)
+/* Names in why the variable for a config key: "vast_api_key" -> GPUSHIM_VAST_API_KEY. */
+static void name_missing(char *why, size_t n, const char *key)
 {
-    size_t i = (size_t)snprintf(out, n, "GPUSHIM_");
-    for (const char *p = key; *p && i + 1 < n; p++)
-        out[i++] = (char)toupper((unsigned char)*p);
-    out[i < n ? i : n - 1] = '\0';
+    char var[96] = "GPUSHIM_";
+    size_t i = strlen(var);
+    for (const char *p = key; *p && i + 1 < sizeof var; p++)
+        var[i++] = (char)toupper((unsigned char)*p);
+    var[i] = '\0';
+    gs_errf(why, n, "%s", var);
 }
 
 int cloud_configured(const cloud_api *api, char *why, size_t n)
@@ -90,7 +92,7 @@ int cloud_configured(const cloud_api *api, char *why, size_t n)
     const char *required[] = { api->key_cfg, api->also_required };
     for (size_t i = 0; i < sizeof required / sizeof required[0]; i++) {
         if (required[i] && !gs_cfg(required[i], NULL)) {
-            env_name(why, n, required[i]);
+            name_missing(why, n, required[i]);
             return 0;
         }
     }

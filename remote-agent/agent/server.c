@@ -9,6 +9,8 @@
  * a dead agent, not a slow kernel.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -489,6 +491,35 @@ static void report_ready(agent_options *o, int port) {
   }
 }
 
+/* Device printf: NVIDIA's driver writes it to the process's stdout when the context
+ * synchronizes. Once the agent has said where it listens, its stdout becomes a pipe whose text
+ * goes to the session it belongs to (agent_device_output), as the CPU device's print hook does;
+ * it may arrive with the session's next reply rather than this one. */
+static void *read_device_stdout(void *arg) {
+  int fd = (int)(intptr_t)arg;
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
+    if (n > 0) agent_device_output(buf, (size_t)n);
+  close(fd);
+  return NULL;
+}
+
+static void capture_device_stdout(void) {
+  int p[2];
+  if (pipe2(p, O_CLOEXEC) != 0) return;
+  fflush(stdout);
+  if (dup2(p[1], STDOUT_FILENO) < 0) {
+    close(p[0]);
+    close(p[1]);
+    return;
+  }
+  close(p[1]);
+  pthread_t t;
+  if (pthread_create(&t, NULL, read_device_stdout, (void *)(intptr_t)p[0]) == 0) pthread_detach(t);
+  else close(p[0]);
+}
+
 static int bound_port(int fd) {
   struct sockaddr_storage a;
   socklen_t len = sizeof a;
@@ -520,6 +551,7 @@ int agent_server_run(agent_options *o) {
     return 1;
   }
   report_ready(o, bound_port(srv.listen_fd));
+  capture_device_stdout();
   pthread_t ticker;
   int have_ticker = pthread_create(&ticker, NULL, ticker_main, NULL) == 0;
   write_stats_file();

@@ -17,7 +17,9 @@
 /* ---- device printf ------------------------------------------------------------------------
  * The CPU device hands printed text to one process-wide handler (ptx_set_print_handler) with no
  * word of the context it came from; with one session live (the usual private agent, the
- * in-process link) it is that session's, else it goes to the agent's own stdout. */
+ * in-process link) it is that session's, else it goes to the agent's stderr. A driver that
+ * prints to stdout (NVIDIA's) reaches the same place: gpushim-agent turns its stdout into a
+ * pipe read into agent_device_output(). */
 
 #define GS_OUTPUT_MAX ((size_t)1 << 20)     /* as a GPU's printf FIFO: the rest is dropped */
 
@@ -32,11 +34,12 @@ static void output_sink(const char *text, size_t len, void *user) {
     size_t room = GS_OUTPUT_MAX - b->len;
     gs_buffer_append(b, text, len < room ? len : room);
   } else {
-    fwrite(text, 1, len, stdout);
-    fflush(stdout);
+    fwrite(text, 1, len, stderr);
   }
   pthread_mutex_unlock(&output_lock);
 }
+
+void agent_device_output(const char *text, size_t len) { output_sink(text, len, NULL); }
 
 void gs_output_register(agent_session *s) {
   pthread_mutex_lock(&output_lock);

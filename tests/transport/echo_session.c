@@ -103,3 +103,6 @@ void agent_session_close(agent_session *s) {
 }
 
 void agent_session_counters(const agent_session *s, agent_counters *out) { *out = s->counters; }
+
+/* The echo session has no device: driver output goes to stderr. */
+void agent_device_output(const char *text, size_t len) { fwrite(text, 1, len, stderr); }
