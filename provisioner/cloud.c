@@ -13,7 +13,7 @@
 
 int cloud_agent_port(void) { return (int)gs_cfg_num("agent_port", 8000); }
 
-void cloud_bootstrap(char *out, size_t n)
+void cloud_bootstrap(char *out, size_t n, int foreground, const char *halt)
 {
     const char *custom = gs_cfg("agent_bootstrap", NULL);
     if (custom) {
@@ -21,12 +21,18 @@ void cloud_bootstrap(char *out, size_t n)
         return;
     }
     int watchdog = gs_watchdog_seconds();
+    char agent[512];
+    snprintf(agent, sizeof agent,
+             "gpushim-agent --listen \"0.0.0.0:${GPUSHIM_AGENT_PORT:-%d}\" "
+             "--secret-file \"$d/secret\" --idle-shutdown %d >> \"$d/agent.log\" 2>&1; "
+             "echo \"gpushim: agent exited ($?)\" >> \"$d/agent.log\"",
+             cloud_agent_port(), watchdog);
     snprintf(out, n,
              "umask 077; d=\"${HOME:-/root}/.gpushim\"; mkdir -p \"$d\"; "
              "printf '%%s\\n' \"$GPUSHIM_SECRET\" > \"$d/secret\"; unset GPUSHIM_SECRET; "
-             "nohup gpushim-agent --listen \"0.0.0.0:${GPUSHIM_AGENT_PORT:-%d}\" "
-             "--secret-file \"$d/secret\" --idle-shutdown %d > \"$d/agent.log\" 2>&1 &",
-             cloud_agent_port(), watchdog);
+             "%s%s%s%s%s",
+             foreground ? "" : "(trap '' HUP; ", agent, halt ? "; " : "", halt ? halt : "",
+             foreground ? "" : ") < /dev/null > /dev/null 2>&1 &");
 }
 
 int cloud_offer_matches(const char *gpu, double price)
@@ -200,6 +206,7 @@ void cloud_take_offer(gs_inst *in, const gs_offer *offer)
 {
     gs_strlcpy(in->gpu, offer->gpu, sizeof in->gpu);
     in->price = offer->price;
+    in->storage_price = offer->storage_price;
     gs_strlcpy(in->offer, offer->id, sizeof in->offer);
 }
 

@@ -53,9 +53,13 @@ typedef struct cloud_api {
 
 /* The shell script run at boot on the instance (config agent_bootstrap overrides it).
  * It reads the secret from $GPUSHIM_SECRET (the instance's environment), writes it to a
- * 0600 file and starts `gpushim-agent --listen 0.0.0.0:${GPUSHIM_AGENT_PORT:-8000}` with
- * --idle-shutdown (the agent's watchdog: grace + margin) in the background. */
-void cloud_bootstrap(char *out, size_t n);
+ * 0600 file and runs `gpushim-agent --listen 0.0.0.0:${GPUSHIM_AGENT_PORT:-8000}` with
+ * --idle-shutdown (the agent's watchdog: grace + margin), then, when the agent has
+ * exited, the shell command halt (NULL: none) that stops the instance's billing. With
+ * foreground the script itself waits (it is the container's main process: RunPod's
+ * args), else the agent and halt run in a background subshell (Vast's onstart, Lambda's
+ * user_data). */
+void cloud_bootstrap(char *out, size_t n, int foreground, const char *halt);
 /* The port the agent listens on inside the instance (agent_port, default 8000). */
 int cloud_agent_port(void);
 /* Whether an offer's GPU name matches GPUSHIM_GPU (case-insensitive substring; unset
@@ -87,7 +91,9 @@ int cloud_offers(const cloud_api *api, const char *method, json_t *body, gs_offe
  * with *pick, GS_ECAPACITY when none matches, or the offers call's error. */
 int cloud_pick_offer(const cloud_api *api, int (*offers)(gs_offer *, int, char *, size_t),
                      gs_offer *pick, char *err, size_t n);
-/* Records on in the offer it was created from: gpu, price and offer id. */
+/* Disk prices are quoted per GB-month; the ledger counts $/hour of a 30-day month. */
+#define CLOUD_HOURS_PER_MONTH 720.0
+/* Records on in the offer it was created from: gpu, price, storage price and offer id. */
 void cloud_take_offer(gs_inst *in, const gs_offer *offer);
 /* Sets in->state from a NULL-terminated table; GS_PSTATE_PENDING for other words. */
 void cloud_set_state(gs_inst *in, const cloud_state *table, const char *theirs);

@@ -165,6 +165,10 @@ static void print_status_text(json_t *o)
         printf("instance:  %s\n", json_string_value(inst));
         printf("gpu:       %s\n", json_string_value(json_object_get(o, "gpu")));
         printf("price:     $%.4f/h\n", json_real_value(json_object_get(o, "price_per_hour")));
+        double storage = json_real_value(json_object_get(o, "storage_price_per_hour"));
+        if (storage > 0 || (state && strcmp(state, "stopped") == 0))
+            printf("storage:   $%.4f/h%s\n", storage,
+                   state && strcmp(state, "stopped") == 0 ? " (billed while stopped)" : "");
     }
     json_t *v;
     if ((v = json_object_get(o, "endpoint")))

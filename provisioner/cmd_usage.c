@@ -1,4 +1,6 @@
-/* cmd_usage.c: gpushim usage: the ledger's billed runs as a table, CSV or JSON. */
+/* cmd_usage.c: gpushim usage: the ledger's billed runs as a table, CSV or JSON. Each run
+ * carries its compute cost and the storage billed from its start until the next run's
+ * start or the instance's destruction; cost is their sum. */
 #include "cli.h"
 #include "ledger.h"
 #include "provider.h"
@@ -14,7 +16,7 @@ enum format { TABLE, CSV, JSON };
 struct totals {
     enum format format;
     json_t *array;
-    double seconds, cost;
+    double seconds, compute_cost, storage_cost, cost;
     int rows;
 };
 
@@ -25,6 +27,8 @@ static int print_row(const ledger_usage_row *r, void *arg)
     gs_format_time(r->started_at, start, sizeof start);
     gs_format_time(r->stopped_at, stop, sizeof stop);
     t->seconds += r->seconds;
+    t->compute_cost += r->compute_cost;
+    t->storage_cost += r->storage_cost;
     t->cost += r->cost;
     t->rows++;
     if (t->format == JSON) {
@@ -34,18 +38,26 @@ static int print_row(const ledger_usage_row *r, void *arg)
                               "min_seconds", r->min_seconds, "started_at", r->started_at,
                               "seconds", r->seconds, "billed_seconds", r->billed_seconds,
                               "cost", r->cost);
+        json_object_set_new(o, "compute_cost", json_real(r->compute_cost));
+        json_object_set_new(o, "storage_price_per_hour", json_real(r->storage_price));
+        json_object_set_new(o, "storage_seconds", json_real(r->storage_seconds));
+        json_object_set_new(o, "storage_until", r->storage_until > 0
+                                                    ? json_real(r->storage_until)
+                                                    : json_null());
+        json_object_set_new(o, "storage_cost", json_real(r->storage_cost));
         json_object_set_new(o, "stopped_at", r->stopped_at > 0 ? json_real(r->stopped_at)
                                                                : json_null());
         json_object_set_new(o, "running", json_boolean(r->stopped_at <= 0));
         json_array_append_new(t->array, o);
     } else if (t->format == CSV) {
-        printf("%s,%s,%s,%s,%s,%.3f,%.0f,%.6f,%s,%d,%.6f\n", r->provider, r->instance, r->gpu,
-               start, r->stopped_at > 0 ? stop : "", r->seconds, r->billed_seconds, r->price,
-               r->granularity, r->min_seconds, r->cost);
+        printf("%s,%s,%s,%s,%s,%.3f,%.0f,%.6f,%s,%d,%.6f,%.6f,%.6f,%.0f,%.6f\n", r->provider,
+               r->instance, r->gpu, start, r->stopped_at > 0 ? stop : "", r->seconds,
+               r->billed_seconds, r->price, r->granularity, r->min_seconds, r->cost,
+               r->compute_cost, r->storage_price, r->storage_seconds, r->storage_cost);
     } else {
-        printf("%-8s %-24.24s %-14.14s %-19s %-19s %9.0f %9.4f %10.4f\n", r->provider,
-               r->instance, r->gpu, start, r->stopped_at > 0 ? stop : "(running)", r->seconds,
-               r->price, r->cost);
+        printf("%-8s %-24.24s %-14.14s %-19s %-19s %9.0f %9.4f %10.4f %10.4f %10.4f\n",
+               r->provider, r->instance, r->gpu, start, r->stopped_at > 0 ? stop : "(running)",
+               r->seconds, r->price, r->compute_cost, r->storage_cost, r->cost);
     }
     return 0;
 }
@@ -54,7 +66,7 @@ int cmd_usage(int argc, char **argv)
 {
     if (cli_wants_help("usage", argc, argv))
         return 0;
-    struct totals t = { TABLE, NULL, 0, 0, 0 };
+    struct totals t = { TABLE, NULL, 0, 0, 0, 0, 0 };
     double since = 0, until = 0;
     const char *provider = NULL, *v;
     for (int i = 1; i < argc; i++) {
@@ -91,10 +103,12 @@ int cmd_usage(int argc, char **argv)
         t.array = json_array();
     else if (t.format == CSV)
         printf("provider,instance,gpu,started_at,stopped_at,seconds,billed_seconds,"
-               "price_per_hour,granularity,min_seconds,cost\n");
+               "price_per_hour,granularity,min_seconds,cost,compute_cost,"
+               "storage_price_per_hour,storage_seconds,storage_cost\n");
     else
-        printf("%-8s %-24s %-14s %-19s %-19s %9s %9s %10s\n", "PROVIDER", "INSTANCE", "GPU",
-               "STARTED (UTC)", "STOPPED (UTC)", "SECONDS", "$/HOUR", "COST $");
+        printf("%-8s %-24s %-14s %-19s %-19s %9s %9s %10s %10s %10s\n", "PROVIDER",
+               "INSTANCE", "GPU", "STARTED (UTC)", "STOPPED (UTC)", "SECONDS", "$/HOUR",
+               "COMPUTE $", "STORAGE $", "COST $");
     int n = ledger_usage(since, until, provider, print_row, &t);
     ledger_close();
     if (n < 0) {
@@ -108,7 +122,8 @@ int cmd_usage(int argc, char **argv)
         free(s);
         json_decref(t.array);
     } else if (t.format == TABLE) {
-        printf("%d run(s), %.0f s, total $%.4f\n", t.rows, t.seconds, t.cost);
+        printf("%d run(s), %.0f s, compute $%.4f + storage $%.4f, total $%.4f\n", t.rows,
+               t.seconds, t.compute_cost, t.storage_cost, t.cost);
     }
     return 0;
 }

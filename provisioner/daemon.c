@@ -339,8 +339,19 @@ static void reconcile_provider(const gs_provider *p)
         if (strcmp(f->state, GS_PSTATE_GONE) == 0)
             continue;
         int running = strcmp(f->state, GS_PSTATE_STOPPED) != 0;
-        if (!running && k >= 0)
-            continue;                           /* ours, stopped: kept for a restart */
+        if (!running && k >= 0) {
+            /* Ours, stopped: kept for a restart. Stopped by itself (the agent's watchdog
+             * halted it) while the ledger still counts it running: the run ends now. */
+            if (strcmp(states[k], "stopped") != 0) {
+                gs_inst in = live[k];
+                gs_strlcpy(in.id, f->id, sizeof in.id);
+                if (strcmp(states[k], "creating") == 0)
+                    ledger_period_open(p->name, &in, p->granularity, p->min_seconds, gs_now());
+                logf_("reconcile %s: %s found stopped", p->name, in.id);
+                record_down(p, &in, 0, "found stopped (the agent's watchdog)");
+            }
+            continue;
+        }
         int destroy = k < 0 || destroy_policy || !p->can_stop;
         gs_inst in = k >= 0 ? live[k] : *f;
         gs_strlcpy(in.id, f->id, sizeof in.id);
@@ -570,6 +581,7 @@ static void send_status(struct client *c)
     json_object_set_new(o, "daemon_state", json_string(dstate_names[D.state]));
     json_object_set_new(o, "gpu", has ? json_string(D.inst.gpu) : json_null());
     json_object_set_new(o, "price_per_hour", json_real(D.inst.price));
+    json_object_set_new(o, "storage_price_per_hour", json_real(D.inst.storage_price));
     if (D.state == D_READY) {
         char ep[300];
         endpoint_of(&D.inst, ep, sizeof ep);
@@ -602,7 +614,9 @@ static void want_instance(void)
 }
 
 /* Answers DOWN/SHUTDOWN requests once nothing runs; starts the stop when the instance
- * is up and the worker free. Must hold D.lock. */
+ * is up and the worker free. With --destroy, a stopped instance (ours now, or one a
+ * previous daemon left stopped in the ledger) is destroyed too: its storage is billed
+ * until then. Must hold D.lock. */
 static void settle_down_requests(void)
 {
     if (!count_kind(C_WAIT_DOWN) || D.running_job != JOB_NONE)
@@ -610,6 +624,18 @@ static void settle_down_requests(void)
     if (D.state == D_READY) {
         start_job(JOB_STOP);
         return;
+    }
+    if (D.destroy_on_stop && D.prov->can_stop && (D.state == D_STOPPED || D.state == D_ABSENT)) {
+        gs_inst stopped;
+        if (D.state == D_STOPPED && D.inst.id[0]) {
+            start_job(JOB_STOP);
+            return;
+        }
+        if (ledger_find_stopped(D.prov->name, &stopped) == 1) {
+            D.inst = stopped;
+            start_job(JOB_STOP);
+            return;
+        }
     }
     for (int i = n_clients - 1; i >= 0; i--)
         if (clients[i].kind == C_WAIT_DOWN) {

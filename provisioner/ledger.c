@@ -28,6 +28,16 @@ static const char *schema =
     " seq INTEGER PRIMARY KEY, provider TEXT, instance TEXT, gpu TEXT, price REAL,"
     " granularity TEXT, min_seconds INT, started_at REAL, stopped_at REAL, reason TEXT);";
 
+/* Columns added after the first release: added to older ledgers, "duplicate column"
+ * ignored. storage_price is $/hour while the instance exists (running or stopped);
+ * periods.storage_until is when the storage a run carries ends: the next run's start or
+ * the instance's destruction (NULL: still counting). */
+static const char *const migrations[] = {
+    "ALTER TABLE instances ADD COLUMN storage_price REAL DEFAULT 0",
+    "ALTER TABLE periods ADD COLUMN storage_price REAL DEFAULT 0",
+    "ALTER TABLE periods ADD COLUMN storage_until REAL",
+};
+
 int ledger_open(char *err, size_t n)
 {
     char dir[3900], path[4096];
@@ -50,6 +60,8 @@ int ledger_open(char *err, size_t n)
         ledger_close();
         return -1;
     }
+    for (size_t i = 0; i < sizeof migrations / sizeof migrations[0]; i++)
+        sqlite3_exec(db, migrations[i], NULL, NULL, NULL);
     return 0;
 }
 
@@ -96,6 +108,15 @@ int ledger_event(const char *provider, const char *instance, const char *event,
                       " VALUES(?,?,?,?,?,?)", "dsssds", v);
 }
 
+/* The instance is gone: its storage stops counting at t. */
+static int end_storage(const char *provider, const char *id, double t)
+{
+    const void *v[] = { &t, provider, id };
+    return exec_bound("UPDATE periods SET storage_until=MAX(?1, IFNULL(stopped_at, ?1))"
+                      " WHERE provider=?2 AND instance=?3 AND storage_until IS NULL",
+                      "dss", v);
+}
+
 int ledger_put_instance(const char *provider, const gs_inst *in, const char *state)
 {
     char key[160];
@@ -105,15 +126,19 @@ int ledger_put_instance(const char *provider, const gs_inst *in, const char *sta
         snprintf(key, sizeof key, "pending:%s", in->tag);
     double now = gs_now();
     const void *v[] = { provider, key, in->tag, state, in->host, &in->port, in->gpu,
-                        &in->price, in->offer, in->secret_path, &now, &now };
-    return exec_bound(
+                        &in->price, in->offer, in->secret_path, &now, &now,
+                        &in->storage_price };
+    int rc = exec_bound(
         "INSERT INTO instances(provider,id,tag,state,host,port,gpu,price,offer,secret_path,"
-        "created_at,updated_at) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)"
+        "created_at,updated_at,storage_price) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)"
         " ON CONFLICT(provider,id) DO UPDATE SET tag=excluded.tag, state=excluded.state,"
         " host=excluded.host, port=excluded.port, gpu=excluded.gpu, price=excluded.price,"
         " offer=excluded.offer, secret_path=excluded.secret_path,"
-        " updated_at=excluded.updated_at",
-        "sssssisdssdd", v);
+        " updated_at=excluded.updated_at, storage_price=excluded.storage_price",
+        "sssssisdssddd", v);
+    if (rc == 0 && strcmp(state, "destroyed") == 0)
+        end_storage(provider, key, now);
+    return rc;
 }
 
 int ledger_rename_pending(const char *provider, const char *tag, const char *id)
@@ -128,8 +153,11 @@ int ledger_set_state(const char *provider, const char *id, const char *state)
 {
     double now = gs_now();
     const void *v[] = { state, &now, provider, id };
-    return exec_bound("UPDATE instances SET state=?, updated_at=? WHERE provider=? AND id=?",
-                      "sdss", v);
+    int rc = exec_bound("UPDATE instances SET state=?, updated_at=? WHERE provider=? AND id=?",
+                        "sdss", v);
+    if (rc == 0 && strcmp(state, "destroyed") == 0)
+        end_storage(provider, id, now);
+    return rc;
 }
 
 static void row_to_inst(sqlite3_stmt *st, gs_inst *out)
@@ -146,9 +174,11 @@ static void row_to_inst(sqlite3_stmt *st, gs_inst *out)
     gs_strlcpy(out->offer, (const char *)sqlite3_column_text(st, 6), sizeof out->offer);
     gs_strlcpy(out->secret_path, (const char *)sqlite3_column_text(st, 7),
                sizeof out->secret_path);
+    out->storage_price = sqlite3_column_double(st, 9);
 }
 
-#define INST_COLUMNS "id,tag,host,port,gpu,price,offer,secret_path,state"
+#define INST_COLUMNS "id,tag,host,port,gpu,price,offer,secret_path,state," \
+                     "IFNULL(storage_price,0)"
 
 static int select_instances(const char *sql, const char *provider, gs_inst *out,
                             char states[][16], int max)
@@ -187,10 +217,13 @@ int ledger_live_instances(const char *provider, gs_inst *out, char states[][16],
 int ledger_period_open(const char *provider, const gs_inst *in, const char *granularity,
                        int min_seconds, double started_at)
 {
+    /* The storage the previous run carried ends where this run's begins. */
+    end_storage(provider, in->id, started_at);
     const void *v[] = { provider, in->id, in->gpu, &in->price, granularity, &min_seconds,
-                        &started_at };
+                        &started_at, &in->storage_price };
     return exec_bound("INSERT INTO periods(provider,instance,gpu,price,granularity,"
-                      "min_seconds,started_at) VALUES(?,?,?,?,?,?,?)", "sssdsid", v);
+                      "min_seconds,started_at,storage_price) VALUES(?,?,?,?,?,?,?,?)",
+                      "sssdsidd", v);
 }
 
 int ledger_period_close(const char *provider, const char *id, double stopped_at,
@@ -206,7 +239,9 @@ int ledger_usage(double since, double until, const char *provider, ledger_usage_
 {
     const char *sql =
         "SELECT provider,instance,gpu,price,granularity,min_seconds,started_at,"
-        "IFNULL(stopped_at,0) FROM periods WHERE (?1=0 OR IFNULL(stopped_at,?3+1e12)>=?1)"
+        "IFNULL(stopped_at,0),IFNULL(storage_price,0),IFNULL(storage_until,0) FROM periods"
+        " WHERE (?1=0 OR MAX(IFNULL(stopped_at,?3+1e12), CASE WHEN storage_price>0 THEN"
+        " IFNULL(storage_until,?3+1e12) ELSE 0 END)>=?1)"
         " AND (?2=0 OR started_at<?2) AND (?4 IS NULL OR provider=?4) ORDER BY started_at";
     sqlite3_stmt *st;
     int count = 0;
@@ -239,7 +274,15 @@ int ledger_usage(double since, double until, const char *provider, ledger_usage_
         double end = r.stopped_at > 0 ? r.stopped_at : now;
         r.seconds = end > r.started_at ? end - r.started_at : 0;
         r.billed_seconds = gs_billed_seconds(r.seconds, r.granularity, r.min_seconds);
-        r.cost = r.billed_seconds * r.price / 3600.0;
+        r.compute_cost = r.billed_seconds * r.price / 3600.0;
+        r.storage_price = sqlite3_column_double(st, 8);
+        r.storage_until = sqlite3_column_double(st, 9);
+        double send = r.storage_until > 0 ? r.storage_until : now;
+        /* Storage is billed per second while the instance exists (stopped included). */
+        r.storage_seconds = r.storage_price > 0 && send > r.started_at
+                                ? ceil(send - r.started_at - 1e-9) : 0;
+        r.storage_cost = r.storage_seconds * r.storage_price / 3600.0;
+        r.cost = r.compute_cost + r.storage_cost;
         count++;
         stop = fn(&r, arg) != 0;
     }

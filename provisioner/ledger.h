@@ -38,7 +38,12 @@ typedef struct ledger_usage_row {
     char granularity[16];
     int min_seconds;
     double started_at, stopped_at;  /* stopped_at 0 while open */
-    double seconds, billed_seconds, cost;
+    double seconds, billed_seconds;
+    double compute_cost;            /* billed_seconds x price */
+    /* Storage, billed while the instance exists: from this run's start until the next
+     * run's start or the instance's destruction (0 while still counting). */
+    double storage_price, storage_until, storage_seconds, storage_cost;
+    double cost;                    /* compute_cost + storage_cost */
 } ledger_usage_row;
 
 typedef int (*ledger_usage_fn)(const ledger_usage_row *row, void *arg);

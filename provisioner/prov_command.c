@@ -10,7 +10,8 @@
  *   command_status   prints "STATE [HOST PORT]", STATE one of pending, running,
  *                    stopped, gone, error
  *   command_list     prints one "ID TAG STATE" line per instance of ours
- *   command_price ($/h), command_gpu (label), command_timeout (s, default 600)
+ *   command_price ($/h), command_storage_price ($/h while the instance exists,
+ *   stopped included; default 0), command_gpu (label), command_timeout (s, default 600)
  * Exit status 0 is success; 3 from status/stop/destroy means "no such instance". */
 #include "config.h"
 #include "provider.h"
@@ -81,6 +82,7 @@ static int command_create(gs_inst *in, char *err, size_t n)
     }
     gs_strlcpy(in->gpu, gs_cfg("command_gpu", "gpu"), sizeof in->gpu);
     in->price = gs_cfg_num("command_price", 0);
+    in->storage_price = gs_cfg_num("command_storage_price", 0);
     return GS_OK;
 }
 
@@ -146,6 +148,7 @@ static int command_list(gs_inst *list, int max, char *err, size_t n)
             strncmp(in->tag, GS_TAG_PREFIX, strlen(GS_TAG_PREFIX)) == 0 &&
             parse_state(state, in)) {
             in->price = gs_cfg_num("command_price", 0);
+            in->storage_price = gs_cfg_num("command_storage_price", 0);
             count++;
         }
     }

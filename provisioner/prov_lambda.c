@@ -78,7 +78,10 @@ static int lambda_create(gs_inst *in, char *err, size_t n)
     if (rc != GS_OK)
         return rc;
     char boot[2048], user_data[2400];
-    cloud_bootstrap(boot, sizeof boot);
+    /* No halt: Lambda bills a halted VM until it is terminated, and terminating needs the
+     * account's key, which never goes onto the instance. The daemon's grace timer and its
+     * reconciliation at start are the defence here. */
+    cloud_bootstrap(boot, sizeof boot, 0, NULL);
     snprintf(user_data, sizeof user_data, "#!/bin/sh\nexport GPUSHIM_SECRET='%s'\n%s\n",
              in->secret, boot);
     json_t *body = json_pack("{s:s, s:s, s:[s], s:i, s:s, s:s}", "region_name",

@@ -179,6 +179,7 @@ static int local_create(gs_inst *in, char *err, size_t n)
     gs_strlcpy(in->id, in->tag, sizeof in->id);
     gs_strlcpy(in->gpu, gs_cfg("local_gpu", "cpu-device"), sizeof in->gpu);
     in->price = gs_cfg_num("local_price", 0);
+    in->storage_price = gs_cfg_num("local_storage_price", 0);
     gs_strlcpy(in->offer, "local", sizeof in->offer);
     return GS_OK;
 }
@@ -259,6 +260,7 @@ static int local_list_ours(gs_inst *out, int max, char *err, size_t n)
         char ignored[256];
         if (local_status(in, ignored, sizeof ignored) == GS_OK) {
             in->price = gs_cfg_num("local_price", 0);
+            in->storage_price = gs_cfg_num("local_storage_price", 0);
             gs_strlcpy(in->gpu, gs_cfg("local_gpu", "cpu-device"), sizeof in->gpu);
             count++;
         } else {

@@ -4,9 +4,12 @@
  * args=[sh,-c,bootstrap]} -> 201; status GET /pods/{id} (status PROVISIONING, STARTING,
  * RUNNING, EXITED, ERROR, TERMINATED; runtime.ports[{private,public,ip}] once RUNNING);
  * POST /pods/{id}/action {"action":"start"|"stop"} (409 when invalid for the status);
- * DELETE /pods/{id} -> 204; ours: GET /pods filtered by name. Per-second billing.
+ * DELETE /pods/{id} -> 204; ours: GET /pods filtered by name. Per-second billing: GPU
+ * while running, the disk (runpod_storage_price $/GB-month, default 0.20, x runpod_disk)
+ * while the pod exists.
  * v2 is in beta: its shapes here follow providers.md and were only run against our fake.
- * Config: runpod_api_key, runpod_url, runpod_image, runpod_gpu_id, runpod_cloud, runpod_disk. */
+ * Config: runpod_api_key, runpod_url, runpod_image, runpod_gpu_id, runpod_cloud, runpod_disk,
+ * runpod_storage_price. */
 #include "cloud.h"
 #include "config.h"
 #include "provider.h"
@@ -58,6 +61,9 @@ static int read_gpu_type(json_t *g, gs_offer *f)
     gs_strlcpy(f->gpu, cloud_str(json_object_get(g, "displayName"), f->id), sizeof f->gpu);
     f->num_gpus = 1;
     f->price = gpu_price(g);
+    /* The pod's disk, billed per GB-month while the pod exists (stopped included). */
+    f->storage_price = gs_cfg_num("runpod_storage_price", 0.20) *
+                       gs_cfg_num("runpod_disk", 20) / CLOUD_HOURS_PER_MONTH;
     gs_strlcpy(f->region, gs_cfg("runpod_cloud", "SECURE"), sizeof f->region);
     return f->price > 0 && (cloud_offer_matches(f->gpu, f->price) ||
                             cloud_offer_matches(f->id, f->price));
@@ -75,7 +81,12 @@ static int runpod_create(gs_inst *in, char *err, size_t n)
     if (rc != GS_OK)
         return rc;
     char boot[2048], port[32];
-    cloud_bootstrap(boot, sizeof boot);
+    /* The agent is the container's main process: when its watchdog ends it the pod stops
+     * itself (runpodctl, with the pod-scoped key RunPod puts in its environment), and
+     * exits in any case, so that GPU billing ends even with no daemon left. */
+    cloud_bootstrap(boot, sizeof boot, 1,
+                    "if [ -n \"$RUNPOD_POD_ID\" ] && command -v runpodctl > /dev/null; then "
+                    "runpodctl stop pod \"$RUNPOD_POD_ID\"; fi");
     snprintf(port, sizeof port, "%d/tcp", cloud_agent_port());
     json_t *body = json_pack("{s:s, s:s, s:{s:s, s:i}, s:s, s:f, s:[s], s:{s:s}, s:[s,s,s],"
                              " s:b}",

@@ -153,6 +153,7 @@ static int ssh_create(gs_inst *in, char *err, size_t n)
     snprintf(in->id, sizeof in->id, "%s", in->tag);
     gs_strlcpy(in->gpu, gs_cfg("ssh_gpu", "gpu"), sizeof in->gpu);
     in->price = gs_cfg_num("ssh_price", 0);
+    in->storage_price = gs_cfg_num("ssh_storage_price", 0);
     gs_strlcpy(in->offer, gs_cfg("ssh_host", ""), sizeof in->offer);
     return GS_OK;
 }
@@ -232,6 +233,7 @@ static int ssh_list(gs_inst *list, int max, char *err, size_t n)
          * destroyed (removed) like an orphan. */
         gs_strlcpy(in->state, GS_PSTATE_RUNNING, sizeof in->state);
         in->price = gs_cfg_num("ssh_price", 0);
+        in->storage_price = gs_cfg_num("ssh_storage_price", 0);
         count++;
     }
     return count;

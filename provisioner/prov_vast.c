@@ -4,8 +4,8 @@
  * status: GET /instances/{id}/; start/stop: PUT /instances/{id}/ {"state":…};
  * destroy: DELETE /instances/{id}/; ours: GET /instances?owner=me filtered by label.
  * A too-low bid leaves a stopped instance behind while answering with an error that
- * carries new_contract: it is destroyed at once. Billing: per second (GPU while running;
- * the storage of stopped instances is not in the ledger, see docs).
+ * carries new_contract: it is destroyed at once. Billing: per second, GPU while running,
+ * storage (the offer's storage_cost $/GB-month x vast_disk) while the instance exists.
  * Config: vast_api_key, vast_url, vast_image, vast_disk (GB), vast_bid ($/h: interruptible). */
 #include "cloud.h"
 #include "config.h"
@@ -56,6 +56,9 @@ static int read_offer(json_t *o, gs_offer *f)
     gs_strlcpy(f->gpu, cloud_str(json_object_get(o, "gpu_name"), "?"), sizeof f->gpu);
     f->num_gpus = (int)cloud_num(json_object_get(o, "num_gpus"));
     f->price = cloud_num(json_object_get(o, "dph_total"));
+    /* storage_cost is $/GB-month, billed per second while the instance exists. */
+    f->storage_price = cloud_num(json_object_get(o, "storage_cost")) *
+                       gs_cfg_num("vast_disk", 16) / CLOUD_HOURS_PER_MONTH;
     gs_strlcpy(f->region, cloud_str(json_object_get(o, "geolocation"), ""), sizeof f->region);
     return cloud_offer_matches(f->gpu, f->price);
 }
@@ -97,7 +100,12 @@ static int vast_create(gs_inst *in, char *err, size_t n)
     if (rc != GS_OK)
         return rc;
     char onstart[2048], portmap[64], path[128];
-    cloud_bootstrap(onstart, sizeof onstart);
+    /* When the agent's watchdog ends it, the instance stops itself with the per-instance
+     * key Vast puts in its environment (CONTAINER_ID, CONTAINER_API_KEY), so that GPU
+     * billing ends even when no daemon is left to stop it. Needs `vastai` in the image. */
+    cloud_bootstrap(onstart, sizeof onstart, 0,
+                    "if [ -n \"$CONTAINER_ID\" ] && command -v vastai > /dev/null; then "
+                    "vastai stop instance \"$CONTAINER_ID\" --api-key \"$CONTAINER_API_KEY\"; fi");
     snprintf(portmap, sizeof portmap, "-p %d:%d", cloud_agent_port(), cloud_agent_port());
     json_t *body = json_pack("{s:s, s:f, s:s, s:{s:s, s:s}, s:s, s:s, s:b}", "image",
                              gs_cfg("vast_image", "gpushim/agent:latest"), "disk",

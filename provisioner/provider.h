@@ -32,6 +32,7 @@ typedef struct gs_inst {
     int port;
     char gpu[64];
     double price;          /* $ per hour while running */
+    double storage_price;  /* $ per hour while it exists, running or stopped */
     char secret[65];       /* per-instance agent secret (hex), set before create */
     char secret_path[512]; /* local file holding it (0600), handed to the shim */
     char offer[64];        /* provider's offer / type chosen at create */
@@ -44,6 +45,7 @@ typedef struct gs_offer {
     char gpu[64];
     int num_gpus;
     double price;          /* $ per hour */
+    double storage_price;  /* $ per hour for the instance's disk while it exists */
     char region[64];
 } gs_offer;
 

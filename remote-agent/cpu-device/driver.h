@@ -67,6 +67,8 @@ struct CUctx_st {
   struct CUstream_st *streams;    /* created and per-thread streams */
   struct CUevent_st *events;
   struct CUmod_st *modules;
+  ptx_print_fn print;             /* device printf of this context's kernels, or NULL */
+  void *print_user;
   struct CUctx_st *next;          /* in the list of live contexts */
 };
 

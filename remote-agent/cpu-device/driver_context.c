@@ -492,3 +492,17 @@ CPUDEV_API CUresult cuCtxDisablePeerAccess(CUcontext peerContext) {
   CUresult r = cpudev_current_ctx(&c);
   return r ? r : CUDA_ERROR_PEER_ACCESS_NOT_ENABLED;
 }
+
+/* gpushim's extension (not in cuda.h): device printf of the kernels that `ctx` launches goes to
+ * `fn` instead of the process-wide handler, so an agent serving several sessions hands each its
+ * own output. NULL restores the default. */
+CPUDEV_API CUresult gpushim_cpudev_set_print_handler(CUcontext ctx, ptx_print_fn fn, void *user) {
+  cpudev_lock();
+  CUresult r = cpudev_ctx_is_live(ctx) ? CUDA_SUCCESS : CUDA_ERROR_INVALID_CONTEXT;
+  if (r == CUDA_SUCCESS) {
+    ctx->print = fn;
+    ctx->print_user = user;
+  }
+  cpudev_unlock();
+  return r;
+}

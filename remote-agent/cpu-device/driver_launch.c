@@ -178,6 +178,10 @@ CUresult cpudev_launch(CUfunction f, const unsigned grid[3], const unsigned bloc
   memcpy(j->cfg.block, block, sizeof j->cfg.block);
   j->cfg.dynamic_shared_bytes = shared;
   j->cfg.params = j->params;
+  cpudev_lock();
+  j->cfg.print = ctx->print;
+  j->cfg.print_user = ctx->print_user;
+  cpudev_unlock();
   return cpudev_submit(h, per_thread_default, 0, run_launch, free_launch, j);
 }
 

@@ -69,6 +69,7 @@ CUresult gs_agent_cuDevicePrimaryCtxReset(agent_session *s, cuDevicePrimaryCtxRe
   gs_handle_slot *h = gs_handle_slot_of(s, GS_H_CTX, s->ctx_id);
   if (h) h->real = h->ctx = fresh;
   s->ctx = fresh;
+  gs_output_route(s, fresh);
   if (s->cur == old) s->cur = fresh;
   s->drv->cuCtxSetCurrent(s->cur);
   return CUDA_SUCCESS;
@@ -99,6 +100,7 @@ CUresult gs_agent_cuCtxCreate(agent_session *s, cuCtxCreate_args *a, cuCtxCreate
   CUcontext c = NULL;
   e = s->drv->cuCtxCreate(&c, NULL, a->flags, d);
   if (e) return e;
+  gs_output_route(s, c);
   s->drv->cuCtxSetCurrent(s->cur);   /* creation made it current; the client's stack decides */
   CUcontext keep = s->cur;
   s->cur = c;                        /* so the slot records its own context */

@@ -41,6 +41,23 @@ static void output_sink(const char *text, size_t len, void *user) {
 
 void agent_device_output(const char *text, size_t len) { output_sink(text, len, NULL); }
 
+/* A device that can say which context printed (our CPU device's per-context handler) hands
+ * each session exactly its own output, however many sessions are live. */
+typedef CUresult (*set_ctx_print_fn)(CUcontext, void (*)(const char *, size_t, void *), void *);
+static set_ctx_print_fn set_ctx_print;
+
+static void session_sink(const char *text, size_t len, void *user) {
+  agent_session *s = user;
+  pthread_mutex_lock(&output_lock);
+  size_t room = GS_OUTPUT_MAX - s->output.len;
+  gs_buffer_append(&s->output, text, len < room ? len : room);
+  pthread_mutex_unlock(&output_lock);
+}
+
+void gs_output_route(agent_session *s, CUcontext ctx) {
+  if (set_ctx_print) set_ctx_print(ctx, session_sink, s);
+}
+
 void gs_output_register(agent_session *s) {
   pthread_mutex_lock(&output_lock);
   s->next_live = output_live;
@@ -150,6 +167,7 @@ const gs_driver *gs_driver_load(const char *path, char *err, size_t errlen) {
   typedef void (*set_print_fn)(void (*)(const char *, size_t, void *), void *);
   set_print_fn set_print = (set_print_fn)dlsym(dl, "ptx_set_print_handler");
   if (set_print) set_print(output_sink, NULL);
+  set_ctx_print = (set_ctx_print_fn)dlsym(dl, "gpushim_cpudev_set_print_handler");
   driver_dl = dl;
   snprintf(driver_path_loaded, sizeof driver_path_loaded, "%s", path);
   pthread_mutex_unlock(&driver_lock);
@@ -317,6 +335,7 @@ GS_EXPORT agent_session *agent_session_open(const agent_device_config *cfg, char
   drv->cuCtxPopCurrent(&popped);
   s->cur = s->ctx;
   gs_output_register(s);
+  gs_output_route(s, s->ctx);
   s->zc = ZSTD_createCCtx();
   s->zd = ZSTD_createDCtx();
   if (!s->zc || !s->zd || gs_handle_new(s, GS_H_CTX, s->ctx, &s->ctx_id) != CUDA_SUCCESS) {

@@ -88,6 +88,8 @@ int gs_image_cache_put(const uint8_t hash[GS_HASH_LEN], const uint8_t *image, si
 
 /* device printf: text goes to the only live session (several: to the agent's stdout) */
 void gs_output_register(agent_session *s);
+/* Sends device printf of kernels launched in ctx to s (where the device can tell). */
+void gs_output_route(agent_session *s, CUcontext ctx);
 void gs_output_unregister(agent_session *s);
 CUresult gs_output_take(agent_session *s, char **text, u_int *len);
 

@@ -8,7 +8,17 @@ APIs for the provisioner tests, following the documented shapes in
 It keeps instances, "boots" them by running the bootstrap the client sent (Vast onstart,
 RunPod args, Lambda user_data) with the instance's env and `gpushim-agent` on PATH (a
 wrapper around the stand-in agent), maps the agent port to a free loopback port, and bills
-by the provider's rules. Test control (no auth) under /_control:
+by the provider's rules: GPU time while running (Vast and RunPod per second, Lambda per
+started minute), and storage per second while the instance exists, stopped included (Vast:
+the offer's storage_cost $/GB-month x the create's disk; RunPod: $0.20/GB-month x disk;
+Lambda: none), a month being 720 hours as in the ledger.
+
+The bootstrap's process is the container's main process: on RunPod its exit exits the pod
+(EXITED: GPU billing ends, storage goes on). The images carry stand-in `vastai` and
+`runpodctl` commands: `vastai stop instance $CONTAINER_ID --api-key $CONTAINER_API_KEY` and
+`runpodctl stop pod $RUNPOD_POD_ID` stop the instance as the real CLIs would. Lambda has
+neither: an instance whose agent exited stays active and billed until terminated.
+Test control (no auth) under /_control:
     POST /_control {"faults": [{"method","path","status"|"hang"|"error_after_success",
                     "count"}], "boot_delay": s, "min_bid": $, "capacity": bool}
     GET  /_control/state -> {"instances": [{id, name, status, running, billed_seconds,
@@ -35,16 +45,24 @@ API_KEY = "test-key-123"
 LOCK = threading.RLock()
 
 
+HOURS_PER_MONTH = 720.0
+RUNPOD_STORAGE_GB_MONTH = 0.20
+
+
 class Instance:
-    def __init__(self, iid, name, gpu, price, env, script, granularity):
+    def __init__(self, iid, name, gpu, price, env, script, granularity, storage_price=0.0):
         self.id, self.name, self.gpu, self.price = iid, name, gpu, price
         self.env, self.script, self.granularity = env, script, granularity
+        self.storage_price = storage_price   # $/hour while the instance exists
         self.state = "creating"          # creating, running, stopped, terminated
         self.port = free_port()
         self.periods = []                # [start, end|None] while billed
+        self.created_at, self.destroyed_at = time.time(), None
         self.booted_at = None
         self.agent_pids = []
+        self.main = None                 # the bootstrap's process (the container's main)
         self.dir = None
+        self.secret_key = uuid.uuid4().hex   # Vast's per-instance CONTAINER_API_KEY
 
     def billed_seconds(self):
         total = 0.0
@@ -53,8 +71,18 @@ class Instance:
         unit = 60 if self.granularity == "minute" else 1
         return -(-total // unit) * unit if total > 0 else 0
 
-    def cost(self):
+    def storage_seconds(self):
+        total = (self.destroyed_at or time.time()) - self.created_at
+        return -(-total // 1) if total > 0 else 0
+
+    def compute_cost(self):
         return self.billed_seconds() * self.price / 3600.0
+
+    def storage_cost(self):
+        return self.storage_seconds() * self.storage_price / 3600.0
+
+    def cost(self):
+        return self.compute_cost() + self.storage_cost()
 
     def running_agent(self):
         return any(alive(p) for p in self.agent_pids)
@@ -84,6 +112,12 @@ class Cloud:
                                                                 HERE / "fake_agent.py")
         wrapper.write_text("#!/bin/sh\nexec %s \"$@\"\n" % agent)
         wrapper.chmod(0o755)
+        # Stand-ins of the providers' CLIs inside the image: they ask the fake to stop the
+        # instance they run on (checked and acted on by watch()).
+        if provider in ("vast", "runpod"):
+            cli = self.bin / ("vastai" if provider == "vast" else "runpodctl")
+            cli.write_text("#!/bin/sh\necho \"$*\" >> \"$HOME/halt-requests\"\n")
+            cli.chmod(0o755)
 
     # -- instance lifecycle --------------------------------------------------------------
     def boot(self, inst):
@@ -92,6 +126,7 @@ class Cloud:
         inst.periods.append([time.time(), None])
         inst.dir = self.workdir / ("inst-" + inst.id)
         inst.dir.mkdir(exist_ok=True)
+        (inst.dir / "halt-requests").unlink(missing_ok=True)
         delay = self.boot_delay
 
         def run():
@@ -105,11 +140,16 @@ class Cloud:
                     # Vast and RunPod map the container's agent port to a random public
                     # port; on loopback the agent listens on that port itself.
                     env["GPUSHIM_AGENT_PORT"] = str(inst.port)
+                if self.provider == "vast":
+                    env.update({"CONTAINER_ID": inst.id, "CONTAINER_API_KEY": inst.secret_key})
+                if self.provider == "runpod":
+                    env["RUNPOD_POD_ID"] = inst.id
                 env.update(inst.env)
                 before = len(recorded_pids(inst))
-                subprocess.run(["sh", "-c", inst.script], env=env, cwd=str(inst.dir),
-                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL, timeout=30, start_new_session=True)
+                inst.main = subprocess.Popen(["sh", "-c", inst.script], env=env,
+                                             cwd=str(inst.dir), stdin=subprocess.DEVNULL,
+                                             stdout=subprocess.DEVNULL,
+                                             stderr=subprocess.DEVNULL, start_new_session=True)
                 for _ in range(250):         # the agent records itself when it starts
                     if len(recorded_pids(inst)) > before:
                         break
@@ -117,22 +157,57 @@ class Cloud:
                 inst.agent_pids = recorded_pids(inst)
                 inst.state = "running"
                 inst.booted_at = time.time()
+                main = inst.main
+            self.watch(inst, main)
 
         threading.Thread(target=run, daemon=True).start()
 
+    def watch(self, inst, main):
+        """The instance halting itself: on RunPod the main process exiting exits the pod;
+        on Vast and RunPod the in-image CLI's stop request stops it. Lambda: neither."""
+        requests = inst.dir / "halt-requests"
+        want = {"vast": "stop instance %s --api-key %s" % (inst.id, inst.secret_key),
+                "runpod": "stop pod %s" % inst.id}.get(self.provider)
+        while True:
+            time.sleep(0.1)
+            exited = main.poll() is not None
+            with LOCK:
+                if inst.main is not main or inst.state not in ("booting", "running"):
+                    return
+                asked = want and requests.exists() and want in requests.read_text()
+                if asked or (exited and self.provider == "runpod"):
+                    self.halt(inst, "stopped")
+                    inst.halted_by_itself = "stop request" if asked else "main process exited"
+                    return
+            if exited and self.provider != "runpod" and not want:
+                return
+
     def halt(self, inst, new_state):
+        main, inst.main = inst.main, None
+        if main is not None and main.poll() is None:
+            try:        # the container goes: its processes with it (no late halt request)
+                os.killpg(main.pid, signal.SIGKILL)
+            except OSError:
+                pass
+        if main is not None:
+            try:
+                main.wait(2)
+            except subprocess.TimeoutExpired:
+                pass
         inst.agent_pids = recorded_pids(inst)
         terminate(inst.agent_pids, 0.02)
         if inst.periods and inst.periods[-1][1] is None:
             inst.periods[-1][1] = time.time()
+        if new_state == "terminated" and inst.destroyed_at is None:
+            inst.destroyed_at = time.time()
         inst.state = new_state
 
     def agent_ready(self, inst):
         return inst.state == "running" and inst.running_agent()
 
-    def create(self, name, gpu, price, env, script, granularity):
+    def create(self, name, gpu, price, env, script, granularity, storage_price=0.0):
         iid = str(1000 + len(self.instances)) if self.provider == "vast" else uuid.uuid4().hex[:12]
-        inst = Instance(iid, name, gpu, price, env, script, granularity)
+        inst = Instance(iid, name, gpu, price, env, script, granularity, storage_price)
         self.instances[iid] = inst
         return inst
 
@@ -141,6 +216,11 @@ class Cloud:
                                "running": i.state in ("booting", "running"),
                                "agents_alive": [p for p in recorded_pids(i) if alive(p)],
                                "billed_seconds": i.billed_seconds(), "cost": i.cost(),
+                               "compute_cost": i.compute_cost(),
+                               "storage_price": i.storage_price,
+                               "storage_seconds": i.storage_seconds(),
+                               "storage_cost": i.storage_cost(),
+                               "halted_by_itself": getattr(i, "halted_by_itself", None),
                                "periods": i.periods, "env_keys": sorted(i.env)}
                               for i in self.instances.values()],
                 "requests": self.requests}
@@ -243,11 +323,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
 # -- Vast.ai ---------------------------------------------------------------------------
 VAST_OFFERS = [
     {"id": 501, "gpu_name": "RTX 4090", "num_gpus": 1, "dph_total": 0.40, "min_bid": 0.20,
-     "geolocation": "Sweden", "reliability2": 0.99},
+     "storage_cost": 0.15, "geolocation": "Sweden", "reliability2": 0.99},
     {"id": 502, "gpu_name": "RTX 3090", "num_gpus": 1, "dph_total": 0.22, "min_bid": 0.10,
-     "geolocation": "Canada", "reliability2": 0.98},
+     "storage_cost": 0.20, "geolocation": "Canada", "reliability2": 0.98},
     {"id": 503, "gpu_name": "A100 SXM4", "num_gpus": 1, "dph_total": 1.10, "min_bid": 0.60,
-     "geolocation": "US", "reliability2": 0.99},
+     "storage_cost": 0.10, "geolocation": "US", "reliability2": 0.99},
 ]
 
 
@@ -288,9 +368,10 @@ def vast(method, path, query, body):
         offer = offer[0]
         env = {k: v for k, v in body.get("env", {}).items() if not k.startswith("-")}
         bid = body.get("price")
+        storage = offer["storage_cost"] * float(body.get("disk") or 0) / HOURS_PER_MONTH
         inst = CLOUD.create(body.get("label", ""), offer["gpu_name"],
                             bid if bid else offer["dph_total"], env, body.get("onstart", ""),
-                            "second")
+                            "second", storage)
         if bid is not None and bid < max(offer["min_bid"], CLOUD.min_bid):
             inst.state = "stopped"          # outbid: created, but stopped
             return 200, {"success": False, "error": "bid_too_low",
@@ -350,8 +431,9 @@ def runpod(method, path, query, body):
         price = gpu[0]["communityPrice" if body.get("cloud") == "COMMUNITY" else "securePrice"]
         args = body.get("args") or []
         script = args[2] if len(args) == 3 and args[:2] == ["sh", "-c"] else ""
+        storage = RUNPOD_STORAGE_GB_MONTH * float(body.get("disk") or 0) / HOURS_PER_MONTH
         inst = CLOUD.create(body.get("name", ""), gpu[0]["id"], price, body.get("env", {}),
-                            script, "second")
+                            script, "second", storage)
         CLOUD.boot(inst)
         return 201, runpod_pod_json(inst)
     if method == "GET" and path == "/pods":

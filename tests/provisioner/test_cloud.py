@@ -7,6 +7,7 @@ import signal
 import ssl
 import subprocess
 import sys
+import time
 import urllib.request
 
 import pytest
@@ -271,3 +272,72 @@ def test_launch_rate_limit_is_waited_out(gs, cloud):
     assert p.returncode == 0, p.stderr
     assert len(cloud.requests("POST", "launch")) == 9
     assert len(cloud.state()["instances"]) == 1
+
+
+@pytest.mark.parametrize("cloud", ["vast", "runpod"], indirect=True)
+def test_storage_billed_while_stopped_matches_the_bill(gs, cloud):
+    # A big disk makes storage visible in seconds: 36000 GB x $0.20/GB-month = $10/h.
+    gs.env["GPUSHIM_%s_DISK" % cloud.provider.upper()] = "36000"
+    assert gs.cli("up").returncode == 0
+    assert gs.cli("down").returncode == 0                  # create -> run -> stop
+    st = gs.wait_state("stopped")
+    assert abs(st["storage_price_per_hour"] - 10.0) < 1e-9
+    text = gs.cli("status").stdout
+    assert "storage:   $10.0000/h (billed while stopped)" in text
+    time.sleep(2.0)                                        # stopped: storage only
+    [inst] = cloud.state()["instances"]
+    assert inst["status"] == "stopped" and inst["periods"][-1][1] is not None
+    assert gs.cli("down", "--destroy").returncode == 0
+    [inst] = cloud.state()["instances"]
+    assert inst["status"] == "terminated"
+    [r] = gs.usage()
+    assert r["storage_until"] is not None and r["storage_until"] >= r["stopped_at"] + 2.0
+    assert r["storage_seconds"] >= inst["storage_seconds"] > r["seconds"]
+    assert abs(r["cost"] - (r["compute_cost"] + r["storage_cost"])) < 1e-12
+    # The ledger's total is the provider's bill, within its rounding (a second of each
+    # charge per run) plus the requests' round trips (the ledger counts from the request
+    # sent to the answer received, so it is never below the bill).
+    rate = r["price_per_hour"] + r["storage_price_per_hour"]
+    assert inst["cost"] - 1e-12 <= r["cost"] <= inst["cost"] + 3 * rate / 3600
+    assert inst["storage_cost"] <= r["storage_cost"] <= inst["storage_cost"] + 2 * 10.0 / 3600
+    csv = gs.cli("usage", "--csv").stdout.splitlines()
+    assert csv[0].endswith(",cost,compute_cost,storage_price_per_hour,storage_seconds,"
+                           "storage_cost")
+    table = gs.cli("usage").stdout
+    assert "storage $%.4f, total $%.4f" % (r["storage_cost"], r["cost"]) in table
+    # Outside its runs, the storage of the stopped time still counts for --since.
+    assert len(gs.usage("--since", str(r["stopped_at"] + 1))) == 1
+
+
+@pytest.mark.parametrize("cloud", ["vast", "runpod", "lambda"], indirect=True)
+def test_agent_watchdog_halts_the_instance_without_the_daemon(gs, cloud):
+    gs.env.update({"GPUSHIM_IDLE_GRACE": "2", "GPUSHIM_WATCHDOG_MARGIN": "1"})
+    assert gs.cli("up").returncode == 0
+    gs.kill_daemon()                     # nothing left to stop it but the agent itself
+    [inst] = cloud.state()["instances"]
+    wait_for(lambda: not any(cloud.state()["instances"][0]["agents_alive"]) or None, 20,
+             "the agent's watchdog")
+    if cloud.provider == "lambda":
+        # Lambda bills a halted VM until it is terminated: still active and billed.
+        time.sleep(0.5)
+        [inst] = cloud.state()["instances"]
+        assert inst["status"] == "running" and inst["periods"][-1][1] is None
+    else:
+        inst = wait_for(lambda: (lambda i: i if i["status"] == "stopped" else None)(
+            cloud.state()["instances"][0]), 10, "the instance to halt itself")
+        assert inst["halted_by_itself"] in ("stop request", "main process exited")
+        billed = inst["billed_seconds"]
+        time.sleep(1.2)
+        assert cloud.state()["instances"][0]["billed_seconds"] == billed   # GPU billing ended
+    # A new daemon reconciles: the stopped one is recorded stopped (kept for a restart),
+    # Lambda's is terminated.
+    assert gs.cli("down").returncode == 0
+    [inst] = cloud.state()["instances"]
+    assert inst["status"] == ("terminated" if cloud.provider == "lambda" else "stopped")
+    matches_ledger(gs, cloud)
+    [r] = gs.usage()
+    assert r["stopped_at"] is not None and r["cost"] >= inst["cost"] - 1e-12
+    if cloud.provider != "lambda":       # and it restarts for the next session
+        p, _, _ = gs.session(0)
+        assert p.wait(30) == 0
+        assert gs.status()["instance"] == inst["id"]

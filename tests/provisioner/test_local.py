@@ -275,3 +275,18 @@ def test_provider_mismatch_is_refused(gs):
                           "GPUSHIM_COMMAND_LIST": "true"})
     assert p.returncode == 6
     assert "runs provider local, not command" in p.stderr and "down --exit" in p.stderr
+
+
+def test_storage_price_is_counted_until_destroyed(gs):
+    # $3600/h of storage = $1 per second the instance exists, on top of its compute.
+    env = {"GPUSHIM_LOCAL_PRICE": "0", "GPUSHIM_LOCAL_STORAGE_PRICE": "3600"}
+    assert gs.cli("up", env=env).returncode == 0
+    time.sleep(1.2)
+    assert gs.cli("down").returncode == 0          # local cannot stop: destroyed
+    [r] = gs.usage()
+    assert r["storage_price_per_hour"] == 3600 and r["storage_until"] >= r["stopped_at"]
+    assert r["storage_seconds"] == math.ceil(r["storage_until"] - r["started_at"] - 1e-9)
+    assert r["compute_cost"] == 0 and abs(r["storage_cost"] - r["storage_seconds"]) < 1e-9
+    assert abs(r["cost"] - r["storage_cost"]) < 1e-9 and r["cost"] >= 2
+    time.sleep(1.1)                                # destroyed: no longer counting
+    assert gs.usage()[0]["storage_cost"] == r["storage_cost"]

@@ -139,6 +139,17 @@ def test_several_programs_share_one_agent(agent):
         assert p.returncode == 0 and f"PASS {program_id(path)}" in out, err
 
 
+def test_device_printf_reaches_each_program_on_a_shared_agent(agent):
+    """Three programs printing from their kernels at once on one agent: each gets exactly its
+    own lines (device_printf checks every line arrived once)."""
+    program = next(p for p in PROGRAMS if program_id(p) == "device_printf")
+    procs = [subprocess.Popen([GPUSHIM, "run", program], env=agent.client_env(), stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    for p in procs:
+        out, err = p.communicate(timeout=TIMEOUT)
+        assert p.returncode == 0 and "PASS device_printf" in out, out + err
+
+
 def used_mib(env):
     out = run([os.path.join(HELPERS, "mem_probe")], env)
     match = re.search(r"USED_MIB (\d+)", out.stdout)

@@ -73,6 +73,9 @@ typedef struct {
   size_t count;
 } ptx_memmap;
 
+/* Receives the formatted text of one device printf call. */
+typedef void (*ptx_print_fn)(const char *text, size_t len, void *user);
+
 typedef struct {
   unsigned grid[3];
   unsigned block[3];
@@ -81,6 +84,8 @@ typedef struct {
   size_t params_size;
   ptx_memmap memory;         /* snapshot of valid device memory for this launch */
   unsigned max_workers;      /* host threads to spread blocks over; 0 = one per core */
+  ptx_print_fn print;        /* this launch's device printf; NULL = the process-wide handler */
+  void *print_user;
 } ptx_launch_config;
 
 /* Parsing. `text` need not be NUL-terminated. On failure returns NULL and writes a
@@ -106,9 +111,8 @@ ptx_status ptx_kernel_param(const ptx_kernel *k, size_t index, size_t *offset, s
  * returns the status and writes a message (kernel, block, thread, instruction) into err. */
 ptx_status ptx_launch(const ptx_kernel *k, const ptx_launch_config *cfg, char *err, size_t errlen);
 
-/* Where device-side printf (vprintf) output goes; default stdout. The callback gets the
- * formatted text of one printf call. */
-typedef void (*ptx_print_fn)(const char *text, size_t len, void *user);
+/* Where device-side printf (vprintf) output goes when a launch names no handler of its own;
+ * default stdout. */
 void ptx_set_print_handler(ptx_print_fn fn, void *user);
 
 const char *ptx_status_name(ptx_status s);

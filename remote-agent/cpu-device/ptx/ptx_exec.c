@@ -449,7 +449,7 @@ static run_result call_builtin(xctx *x, const ptx_insn *in, uint32_t m, const pt
       size_t len = 0;
       if (!ptx_format_printf(&rc, read_generic, fmt, ap, &text, &len))
         return fault(x, in, l, PTX_ERR_ILLEGAL_ADDRESS, "printf format or argument at a bad address");
-      ptx_emit_print(text, len);
+      ptx_emit_print(&x->L->cfg, text, len);
       free(text);
       if (rets && rets->n > 0) {
         uint8_t *p = x->f->pbuf + (size_t)l * x->f->fn->param_area + re[0].v;

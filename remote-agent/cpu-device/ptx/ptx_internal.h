@@ -241,7 +241,7 @@ int ptx_type_bits(int t);
 typedef bool (*ptx_read_fn)(void *ctx, uint64_t addr, void *dst, size_t n);
 bool ptx_format_printf(void *rctx, ptx_read_fn read, uint64_t fmt, uint64_t args, char **out,
                        size_t *outlen);
-void ptx_emit_print(const char *text, size_t len);
+void ptx_emit_print(const ptx_launch_config *cfg, const char *text, size_t len);
 
 /* ptx_numeric.c: float helpers */
 /* Bit patterns of IEEE floats (reading another union member is defined in C). */

@@ -22,9 +22,11 @@ void ptx_set_print_handler(ptx_print_fn fn, void *user) {
   pthread_mutex_unlock(&print_lock);
 }
 
-void ptx_emit_print(const char *text, size_t len) {
+void ptx_emit_print(const ptx_launch_config *cfg, const char *text, size_t len) {
   pthread_mutex_lock(&print_lock);
-  if (print_fn) {
+  if (cfg->print) {
+    cfg->print(text, len, cfg->print_user);
+  } else if (print_fn) {
     print_fn(text, len, print_user);
   } else {
     fwrite(text, 1, len, stdout);
