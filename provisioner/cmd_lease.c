@@ -4,6 +4,7 @@
 #include "client.h"
 #include "config.h"
 #include "daemon.h"
+#include "ledger.h"
 #include "provider.h"
 #include "util.h"
 
@@ -176,7 +177,10 @@ static void print_status_text(json_t *o)
     if ((v = json_object_get(o, "uptime")))
         printf("uptime:    %.0f s\n", json_real_value(v));
     if ((v = json_object_get(o, "cost_so_far")))
-        printf("cost:      $%.4f so far\n", json_real_value(v));
+        printf("cost:      $%.4f so far (compute $%.4f + storage $%.4f)\n",
+               json_real_value(v),
+               json_real_value(json_object_get(o, "compute_cost_so_far")),
+               json_real_value(json_object_get(o, "storage_cost_so_far")));
     if ((v = json_object_get(o, "elapsed")))
         printf("starting:  %.0f s\n", json_real_value(v));
     if ((v = json_object_get(o, "sessions")))
@@ -185,6 +189,56 @@ static void print_status_text(json_t *o)
         printf("idle stop: in %.0f s\n", json_real_value(v));
     if ((v = json_object_get(o, "last_error")))
         printf("error:     %s\n", json_string_value(v));
+}
+
+/* The instance's latest run as `gpushim usage` bills it (ledger_usage: compute over the
+ * run, storage from its start until now while the instance exists, stopped included). */
+struct run_cost {
+    const char *instance;
+    int found;
+    ledger_usage_row row;
+};
+
+static int find_run(const ledger_usage_row *r, void *arg)
+{
+    struct run_cost *rc = arg;
+    if (strcmp(r->instance, rc->instance) == 0) {
+        rc->row = *r;                      /* oldest first: the last match is the latest */
+        rc->found = 1;
+    }
+    return 0;
+}
+
+/* Sets cost_so_far (= compute_cost_so_far + storage_cost_so_far) from the ledger; falls
+ * back to the compute of the uptime when the ledger has no run for the instance. */
+static void add_cost_so_far(json_t *o)
+{
+    json_t *inst = json_object_get(o, "instance");
+    const char *prov = json_string_value(json_object_get(o, "provider"));
+    struct run_cost rc;
+    memset(&rc, 0, sizeof rc);
+    rc.instance = json_string_value(inst);
+    char err[512];
+    if (rc.instance && prov && gs_provider_find(prov) && ledger_open(err, sizeof err) == 0) {
+        ledger_usage(0, 0, prov, find_run, &rc);
+        ledger_close();
+    }
+    double compute = 0, storage = 0;
+    if (rc.found) {
+        compute = rc.row.compute_cost;
+        storage = rc.row.storage_cost;
+    } else if (json_is_number(json_object_get(o, "uptime"))) {
+        const gs_provider *p = gs_provider_find(prov ? prov : "");
+        double up = json_real_value(json_object_get(o, "uptime"));
+        if (p)
+            compute = gs_billed_seconds(up, p->granularity, p->min_seconds) *
+                      json_real_value(json_object_get(o, "price_per_hour")) / 3600.0;
+    } else {
+        return;
+    }
+    json_object_set_new(o, "compute_cost_so_far", json_real(compute));
+    json_object_set_new(o, "storage_cost_so_far", json_real(storage));
+    json_object_set_new(o, "cost_so_far", json_real(compute + storage));
 }
 
 int cmd_status(int argc, char **argv)
@@ -207,15 +261,7 @@ int cmd_status(int argc, char **argv)
     } else {
         json_object_set_new(o, "daemon", json_true());
     }
-    double cost = 0;
-    if (json_is_number(json_object_get(o, "uptime"))) {
-        const gs_provider *p = gs_provider_find(json_string_value(json_object_get(o, "provider")));
-        double up = json_real_value(json_object_get(o, "uptime"));
-        if (p)
-            cost = gs_billed_seconds(up, p->granularity, p->min_seconds) *
-                   json_real_value(json_object_get(o, "price_per_hour")) / 3600.0;
-        json_object_set_new(o, "cost_so_far", json_real(cost));
-    }
+    add_cost_so_far(o);
     if (json) {
         char *s = json_dumps(o, JSON_COMPACT);
         printf("%s\n", s);

@@ -284,6 +284,9 @@ def test_storage_billed_while_stopped_matches_the_bill(gs, cloud):
     assert abs(st["storage_price_per_hour"] - 10.0) < 1e-9
     text = gs.cli("status").stdout
     assert "storage:   $10.0000/h (billed while stopped)" in text
+    # Stopped, the cost so far is the run's compute plus the storage still counting.
+    assert st["storage_cost_so_far"] > 0
+    assert abs(st["cost_so_far"] - st["compute_cost_so_far"] - st["storage_cost_so_far"]) < 1e-9
     time.sleep(2.0)                                        # stopped: storage only
     [inst] = cloud.state()["instances"]
     assert inst["status"] == "stopped" and inst["periods"][-1][1] is not None

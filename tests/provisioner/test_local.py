@@ -282,6 +282,13 @@ def test_storage_price_is_counted_until_destroyed(gs):
     env = {"GPUSHIM_LOCAL_PRICE": "0", "GPUSHIM_LOCAL_STORAGE_PRICE": "3600"}
     assert gs.cli("up", env=env).returncode == 0
     time.sleep(1.2)
+    # status counts the storage so far too, as usage bills it.
+    st = gs.status()
+    assert st["compute_cost_so_far"] == 0 and st["storage_cost_so_far"] >= 2
+    assert st["cost_so_far"] == st["storage_cost_so_far"]
+    assert "+ storage $" in gs.cli("status").stdout
+    [live] = gs.usage()
+    assert abs(live["storage_cost"] - st["storage_cost_so_far"]) <= 2
     assert gs.cli("down").returncode == 0          # local cannot stop: destroyed
     [r] = gs.usage()
     assert r["storage_price_per_hour"] == 3600 and r["storage_until"] >= r["stopped_at"]
