@@ -71,8 +71,14 @@ static cudaError_t launch(const void *func, dim3 grid, dim3 block, void **args, 
   cudaError_t err = resolve_function(func, &f);
   if (err != cudaSuccess) return err;
   if (!configuration_valid(grid, block)) return rt_set_error(cudaErrorInvalidConfiguration);
-  return rt_check(cuLaunchKernel(f, grid.x, grid.y, grid.z, block.x, block.y, block.z,
-                                 (unsigned)shared_mem, rt_stream(stream, per_thread), args, NULL));
+  rt_op op = {.kind = RT_OP_KERNEL};
+  op.u.kernel.func = func;
+  op.u.kernel.f = f;
+  op.u.kernel.grid = grid;
+  op.u.kernel.block = block;
+  op.u.kernel.shared = (unsigned)shared_mem;
+  op.u.kernel.args = args;
+  return rt_submit(stream, per_thread, &op);
 }
 
 RT_EXPORT cudaError_t __cudaGetKernel(cudaKernel_t *kernel, const void *func) {

@@ -12,7 +12,8 @@ static cudaError_t ready(void) { return rt_ensure_context(); }
 
 /* ---- allocation ---- */
 
-RT_EXPORT cudaError_t cudaMalloc(void **devPtr, size_t size) {
+/* cudaMalloc without the capture check: cudaMallocAsync may be captured, cudaMalloc may not. */
+static cudaError_t device_alloc(void **devPtr, size_t size) {
   if (!devPtr) return rt_set_error(cudaErrorInvalidValue);
   cudaError_t err = ready();
   if (err != cudaSuccess) return err;
@@ -24,8 +25,14 @@ RT_EXPORT cudaError_t cudaMalloc(void **devPtr, size_t size) {
   return rt_check(r);
 }
 
+RT_EXPORT cudaError_t cudaMalloc(void **devPtr, size_t size) {
+  cudaError_t err = rt_capture_forbids_unsafe();
+  return err != cudaSuccess ? err : device_alloc(devPtr, size);
+}
+
 RT_EXPORT cudaError_t cudaFree(void *devPtr) {
-  cudaError_t err = ready();
+  cudaError_t err = rt_capture_forbids_unsafe();
+  if (err == cudaSuccess) err = ready();
   if (err != cudaSuccess || devPtr == NULL) return err;
   CUresult r = cuMemFree(DPTR(devPtr));
   return rt_set_error(r == CUDA_ERROR_INVALID_VALUE ? cudaErrorInvalidValue : rt_error_from_driver(r));
@@ -51,14 +58,25 @@ RT_EXPORT cudaError_t cudaMallocManaged(void **devPtr, size_t size, unsigned int
   return rt_check(r);
 }
 
+/* Allocating at once is within stream order: the memory is ready early. On a capturing stream
+ * the allocation also becomes the graph's memory-allocation node (docs/graphs.md). */
 RT_EXPORT cudaError_t cudaMallocAsync(void **devPtr, size_t size, cudaStream_t hStream) {
-  (void)hStream; /* allocating at once is within stream order: the memory is ready early */
-  return cudaMalloc(devPtr, size);
+  cudaError_t err = device_alloc(devPtr, size);
+  if (err != cudaSuccess || !rt_capturing(hStream, false)) return err;
+  rt_op op = {.kind = RT_OP_MEM_ALLOC};
+  op.u.mem.ptr = *devPtr;
+  op.u.mem.size = size;
+  return rt_submit(hStream, false, &op);
 }
 
 RT_EXPORT cudaError_t cudaFreeAsync(void *devPtr, cudaStream_t hStream) {
   cudaError_t err = ready();
   if (err != cudaSuccess) return err;
+  if (rt_capturing(hStream, false)) { /* the graph keeps the memory: see docs/graphs.md */
+    rt_op op = {.kind = RT_OP_MEM_FREE};
+    op.u.mem.ptr = devPtr;
+    return rt_submit(hStream, false, &op);
+  }
   CUresult r = cuStreamSynchronize(rt_stream(hStream, false));
   return r != CUDA_SUCCESS ? rt_check(r) : cudaFree(devPtr);
 }
@@ -113,8 +131,8 @@ RT_EXPORT cudaError_t cudaMemGetInfo(size_t *free, size_t *total) {
 
 /* ---- copies ---- */
 
-static CUresult copy_async(void *dst, const void *src, size_t count, enum cudaMemcpyKind kind,
-                           CUstream stream) {
+CUresult rt_copy_async(void *dst, const void *src, size_t count, enum cudaMemcpyKind kind,
+                       CUstream stream) {
   switch (kind) {
   case cudaMemcpyHostToDevice: return cuMemcpyHtoDAsync(DPTR(dst), src, count, stream);
   case cudaMemcpyDeviceToHost: return cuMemcpyDtoHAsync(dst, DPTR(src), count, stream);
@@ -140,36 +158,48 @@ static bool kind_valid(enum cudaMemcpyKind kind) {
   return kind >= cudaMemcpyHostToHost && kind <= cudaMemcpyDefault;
 }
 
+/* Stream-ordered work goes through rt_submit (stream capture records it); synchronous calls
+ * are refused while a capture forbids them (rt_capture_forbids_unsafe). */
+static cudaError_t submit_copy(void *dst, const void *src, size_t count, enum cudaMemcpyKind kind,
+                               cudaStream_t stream, bool per_thread) {
+  rt_op op = {.kind = RT_OP_MEMCPY};
+  op.u.copy.dst = dst;
+  op.u.copy.src = src;
+  op.u.copy.count = count;
+  op.u.copy.kind = kind;
+  return rt_submit(stream, per_thread, &op);
+}
+
 static cudaError_t memcpy_checked(void *dst, const void *src, size_t count,
-                                  enum cudaMemcpyKind kind, const CUstream *stream) {
+                                  enum cudaMemcpyKind kind, const cudaStream_t *stream, bool per_thread) {
   if (!kind_valid(kind)) return rt_set_error(cudaErrorInvalidMemcpyDirection);
-  cudaError_t err = ready();
+  cudaError_t err = stream ? cudaSuccess : rt_capture_forbids_unsafe();
+  if (err == cudaSuccess) err = ready();
   if (err != cudaSuccess || count == 0) return err;
-  return rt_check(stream ? copy_async(dst, src, count, kind, *stream)
-                         : copy_sync(dst, src, count, kind));
+  return stream ? submit_copy(dst, src, count, kind, *stream, per_thread)
+                : rt_check(copy_sync(dst, src, count, kind));
 }
 
 RT_EXPORT cudaError_t cudaMemcpy(void *dst, const void *src, size_t count, enum cudaMemcpyKind kind) {
-  return memcpy_checked(dst, src, count, kind, NULL);
+  return memcpy_checked(dst, src, count, kind, NULL, false);
 }
 
 RT_EXPORT cudaError_t cudaMemcpy_ptds(void *dst, const void *src, size_t count,
                                       enum cudaMemcpyKind kind) {
-  CUstream s = CU_STREAM_PER_THREAD;
-  cudaError_t err = memcpy_checked(dst, src, count, kind, &s);
-  return err != cudaSuccess ? err : rt_check(cuStreamSynchronize(s));
+  cudaStream_t s = cudaStreamPerThread;
+  cudaError_t err = rt_capture_forbids_unsafe();
+  if (err == cudaSuccess) err = memcpy_checked(dst, src, count, kind, &s, true);
+  return err != cudaSuccess ? err : rt_check(cuStreamSynchronize(CU_STREAM_PER_THREAD));
 }
 
 RT_EXPORT cudaError_t cudaMemcpyAsync(void *dst, const void *src, size_t count,
                                       enum cudaMemcpyKind kind, cudaStream_t stream) {
-  CUstream s = rt_stream(stream, false);
-  return memcpy_checked(dst, src, count, kind, &s);
+  return memcpy_checked(dst, src, count, kind, &stream, false);
 }
 
 RT_EXPORT cudaError_t cudaMemcpyAsync_ptsz(void *dst, const void *src, size_t count,
                                            enum cudaMemcpyKind kind, cudaStream_t stream) {
-  CUstream s = rt_stream(stream, true);
-  return memcpy_checked(dst, src, count, kind, &s);
+  return memcpy_checked(dst, src, count, kind, &stream, true);
 }
 
 RT_EXPORT cudaError_t cudaMemcpyPeer(void *dst, int dstDevice, const void *src, int srcDevice,
@@ -200,14 +230,15 @@ static void describe_2d(CUDA_MEMCPY2D *c, void *dst, size_t dpitch, const void *
 }
 
 static cudaError_t memcpy2d(void *dst, size_t dpitch, const void *src, size_t spitch, size_t width,
-                            size_t height, enum cudaMemcpyKind kind, const CUstream *stream) {
+                            size_t height, enum cudaMemcpyKind kind, const cudaStream_t *stream) {
   if (!kind_valid(kind)) return rt_set_error(cudaErrorInvalidMemcpyDirection);
   if (width > dpitch || width > spitch) return rt_set_error(cudaErrorInvalidPitchValue);
-  cudaError_t err = ready();
+  cudaError_t err = stream ? cudaSuccess : rt_capture_forbids_unsafe();
+  if (err == cudaSuccess) err = ready();
   if (err != cudaSuccess || width == 0 || height == 0) return err;
-  CUDA_MEMCPY2D c;
-  describe_2d(&c, dst, dpitch, src, spitch, width, height, kind);
-  return rt_check(stream ? cuMemcpy2DAsync(&c, *stream) : cuMemcpy2D(&c));
+  rt_op op = {.kind = RT_OP_MEMCPY2D};
+  describe_2d(&op.u.copy2d, dst, dpitch, src, spitch, width, height, kind);
+  return stream ? rt_submit(*stream, false, &op) : rt_check(cuMemcpy2D(&op.u.copy2d));
 }
 
 RT_EXPORT cudaError_t cudaMemcpy2D(void *dst, size_t dpitch, const void *src, size_t spitch,
@@ -218,8 +249,7 @@ RT_EXPORT cudaError_t cudaMemcpy2D(void *dst, size_t dpitch, const void *src, si
 RT_EXPORT cudaError_t cudaMemcpy2DAsync(void *dst, size_t dpitch, const void *src, size_t spitch,
                                         size_t width, size_t height, enum cudaMemcpyKind kind,
                                         cudaStream_t stream) {
-  CUstream s = rt_stream(stream, false);
-  return memcpy2d(dst, dpitch, src, spitch, width, height, kind, &s);
+  return memcpy2d(dst, dpitch, src, spitch, width, height, kind, &stream);
 }
 
 /* ---- symbols ---- */
@@ -234,27 +264,33 @@ static cudaError_t symbol_range(const void *symbol, size_t count, size_t offset,
 }
 
 static cudaError_t to_symbol(const void *symbol, const void *src, size_t count, size_t offset,
-                             enum cudaMemcpyKind kind, const CUstream *stream) {
+                             enum cudaMemcpyKind kind, const cudaStream_t *stream) {
   if (kind != cudaMemcpyHostToDevice && kind != cudaMemcpyDeviceToDevice && kind != cudaMemcpyDefault)
     return rt_set_error(cudaErrorInvalidMemcpyDirection);
   CUdeviceptr addr;
   cudaError_t err = symbol_range(symbol, count, offset, &addr);
   if (err != cudaSuccess) return err;
-  if (kind == cudaMemcpyHostToDevice)
-    return rt_check(stream ? cuMemcpyHtoDAsync(addr, src, count, *stream) : cuMemcpyHtoD(addr, src, count));
-  return rt_check(stream ? cuMemcpyAsync(addr, DPTR(src), count, *stream) : cuMemcpy(addr, DPTR(src), count));
+  if (stream)
+    return submit_copy((void *)(uintptr_t)addr, src, count,
+                       kind == cudaMemcpyHostToDevice ? kind : cudaMemcpyDefault, *stream, false);
+  if ((err = rt_capture_forbids_unsafe()) != cudaSuccess) return err;
+  if (kind == cudaMemcpyHostToDevice) return rt_check(cuMemcpyHtoD(addr, src, count));
+  return rt_check(cuMemcpy(addr, DPTR(src), count));
 }
 
 static cudaError_t from_symbol(void *dst, const void *symbol, size_t count, size_t offset,
-                               enum cudaMemcpyKind kind, const CUstream *stream) {
+                               enum cudaMemcpyKind kind, const cudaStream_t *stream) {
   if (kind != cudaMemcpyDeviceToHost && kind != cudaMemcpyDeviceToDevice && kind != cudaMemcpyDefault)
     return rt_set_error(cudaErrorInvalidMemcpyDirection);
   CUdeviceptr addr;
   cudaError_t err = symbol_range(symbol, count, offset, &addr);
   if (err != cudaSuccess) return err;
-  if (kind == cudaMemcpyDeviceToHost)
-    return rt_check(stream ? cuMemcpyDtoHAsync(dst, addr, count, *stream) : cuMemcpyDtoH(dst, addr, count));
-  return rt_check(stream ? cuMemcpyAsync(DPTR(dst), addr, count, *stream) : cuMemcpy(DPTR(dst), addr, count));
+  if (stream)
+    return submit_copy(dst, (const void *)(uintptr_t)addr, count,
+                       kind == cudaMemcpyDeviceToHost ? kind : cudaMemcpyDefault, *stream, false);
+  if ((err = rt_capture_forbids_unsafe()) != cudaSuccess) return err;
+  if (kind == cudaMemcpyDeviceToHost) return rt_check(cuMemcpyDtoH(dst, addr, count));
+  return rt_check(cuMemcpy(DPTR(dst), addr, count));
 }
 
 RT_EXPORT cudaError_t cudaMemcpyToSymbol(const void *symbol, const void *src, size_t count,
@@ -265,8 +301,7 @@ RT_EXPORT cudaError_t cudaMemcpyToSymbol(const void *symbol, const void *src, si
 RT_EXPORT cudaError_t cudaMemcpyToSymbolAsync(const void *symbol, const void *src, size_t count,
                                               size_t offset, enum cudaMemcpyKind kind,
                                               cudaStream_t stream) {
-  CUstream s = rt_stream(stream, false);
-  return to_symbol(symbol, src, count, offset, kind, &s);
+  return to_symbol(symbol, src, count, offset, kind, &stream);
 }
 
 RT_EXPORT cudaError_t cudaMemcpyFromSymbol(void *dst, const void *symbol, size_t count,
@@ -277,36 +312,41 @@ RT_EXPORT cudaError_t cudaMemcpyFromSymbol(void *dst, const void *symbol, size_t
 RT_EXPORT cudaError_t cudaMemcpyFromSymbolAsync(void *dst, const void *symbol, size_t count,
                                                 size_t offset, enum cudaMemcpyKind kind,
                                                 cudaStream_t stream) {
-  CUstream s = rt_stream(stream, false);
-  return from_symbol(dst, symbol, count, offset, kind, &s);
+  return from_symbol(dst, symbol, count, offset, kind, &stream);
 }
 
 /* ---- memset ---- */
 
 RT_EXPORT cudaError_t cudaMemset(void *devPtr, int value, size_t count) {
-  cudaError_t err = ready();
+  cudaError_t err = rt_capture_forbids_unsafe();
+  if (err == cudaSuccess) err = ready();
   return err != cudaSuccess ? err : rt_check(cuMemsetD8(DPTR(devPtr), (unsigned char)value, count));
 }
 
-RT_EXPORT cudaError_t cudaMemsetAsync(void *devPtr, int value, size_t count, cudaStream_t stream) {
+/* Byte memsets in stream order, through rt_submit (captured as memset nodes). */
+static cudaError_t submit_memset(void *devPtr, size_t pitch, int value, size_t width, size_t height,
+                                 cudaStream_t stream) {
   cudaError_t err = ready();
-  return err != cudaSuccess ? err
-                            : rt_check(cuMemsetD8Async(DPTR(devPtr), (unsigned char)value, count,
-                                                       rt_stream(stream, false)));
+  if (err != cudaSuccess) return err;
+  rt_op op = {.kind = RT_OP_MEMSET};
+  op.u.memset = (struct cudaMemsetParams){devPtr, pitch, (unsigned)(unsigned char)value, 1, width, height};
+  return rt_submit(stream, false, &op);
+}
+
+RT_EXPORT cudaError_t cudaMemsetAsync(void *devPtr, int value, size_t count, cudaStream_t stream) {
+  return submit_memset(devPtr, count, value, count, 1, stream);
 }
 
 RT_EXPORT cudaError_t cudaMemset2D(void *devPtr, size_t pitch, int value, size_t width, size_t height) {
-  cudaError_t err = ready();
+  cudaError_t err = rt_capture_forbids_unsafe();
+  if (err == cudaSuccess) err = ready();
   return err != cudaSuccess ? err
                             : rt_check(cuMemsetD2D8(DPTR(devPtr), pitch, (unsigned char)value, width, height));
 }
 
 RT_EXPORT cudaError_t cudaMemset2DAsync(void *devPtr, size_t pitch, int value, size_t width,
                                         size_t height, cudaStream_t stream) {
-  cudaError_t err = ready();
-  return err != cudaSuccess ? err
-                            : rt_check(cuMemsetD2D8Async(DPTR(devPtr), pitch, (unsigned char)value,
-                                                         width, height, rt_stream(stream, false)));
+  return submit_memset(devPtr, pitch, value, width, height, stream);
 }
 
 /* ---- pointer attributes ---- */

@@ -1,6 +1,6 @@
-/* rt_misc.c - runtime API calls with simple answers on this device: stream capture queries
- * (nothing is ever captured), memory hints (no-ops: memory does not migrate), peer access (no
- * peers), driver entry points, and the diagnostics for calls we do not support yet. */
+/* rt_misc.c - runtime API calls with simple answers on this device: memory hints (no-ops:
+ * memory does not migrate), peer access (no peers), driver entry points, and the diagnostics
+ * for calls we do not support yet. (Stream capture: rt_capture.c.) */
 #include "runtime.h"
 
 #include <pthread.h>
@@ -21,22 +21,6 @@ cudaError_t rt_unsupported(const char *name) {
   }
   pthread_mutex_unlock(&lock);
   return rt_set_error(cudaErrorNotSupported);
-}
-
-RT_EXPORT cudaError_t cudaStreamIsCapturing(cudaStream_t stream, enum cudaStreamCaptureStatus *pCaptureStatus) {
-  (void)stream;
-  if (!pCaptureStatus) return rt_set_error(cudaErrorInvalidValue);
-  *pCaptureStatus = cudaStreamCaptureStatusNone;
-  return rt_ensure_context();
-}
-
-RT_EXPORT cudaError_t cudaThreadExchangeStreamCaptureMode(enum cudaStreamCaptureMode *mode) {
-  if (!mode) return rt_set_error(cudaErrorInvalidValue);
-  static __thread enum cudaStreamCaptureMode current = cudaStreamCaptureModeGlobal;
-  enum cudaStreamCaptureMode previous = current;
-  current = *mode;
-  *mode = previous;
-  return cudaSuccess;
 }
 
 RT_EXPORT cudaError_t cudaMemPrefetchAsync(const void *devPtr, size_t count, struct cudaMemLocation location,

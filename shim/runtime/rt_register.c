@@ -192,6 +192,7 @@ rt_function *rt_find_function(const void *host_fun) {
 }
 
 const char *rt_function_name(const rt_function *fn) { return fn->name; }
+const void *rt_function_host(const rt_function *fn) { return fn->host_fun; }
 
 void rt_forget_device_modules(int device) {
   if (device >= 0 && device < RT_MAX_DEVICES)

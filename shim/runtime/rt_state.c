@@ -184,7 +184,8 @@ RT_EXPORT cudaError_t cudaDeviceReset(void) {
 }
 
 RT_EXPORT cudaError_t cudaDeviceSynchronize(void) {
-  cudaError_t err = rt_ensure_context();
+  cudaError_t err = rt_capture_forbids_unsafe();
+  if (err == cudaSuccess) err = rt_ensure_context();
   return err != cudaSuccess ? err : rt_check(cuCtxSynchronize());
 }
 

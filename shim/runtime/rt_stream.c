@@ -39,20 +39,24 @@ RT_EXPORT cudaError_t cudaStreamCreateWithPriority(cudaStream_t *pStream, unsign
 RT_EXPORT cudaError_t cudaStreamDestroy(cudaStream_t stream) {
   if (stream == NULL || stream == cudaStreamLegacy || stream == cudaStreamPerThread)
     return rt_set_error(cudaErrorInvalidResourceHandle);
+  rt_capture_forget_stream(stream);
   WITH_CONTEXT(cuStreamDestroy((CUstream)stream));
 }
 
-RT_EXPORT cudaError_t cudaStreamSynchronize(cudaStream_t stream) {
-  WITH_CONTEXT(cuStreamSynchronize(rt_stream(stream, false)));
+/* Synchronising with or querying a capturing stream is refused (rt_capture_forbids_sync). */
+static cudaError_t stream_synchronize(cudaStream_t stream, bool per_thread) {
+  cudaError_t err = rt_capture_forbids_sync(stream, per_thread);
+  if (err != cudaSuccess) return err;
+  WITH_CONTEXT(cuStreamSynchronize(rt_stream(stream, per_thread)));
 }
 
-RT_EXPORT cudaError_t cudaStreamSynchronize_ptsz(cudaStream_t stream) {
-  WITH_CONTEXT(cuStreamSynchronize(rt_stream(stream, true)));
-}
+RT_EXPORT cudaError_t cudaStreamSynchronize(cudaStream_t stream) { return stream_synchronize(stream, false); }
+RT_EXPORT cudaError_t cudaStreamSynchronize_ptsz(cudaStream_t stream) { return stream_synchronize(stream, true); }
 
 /* cudaErrorNotReady from a query is an answer, not an error: it is not recorded. */
 static cudaError_t stream_query(cudaStream_t stream, bool per_thread) {
-  cudaError_t err = rt_ensure_context();
+  cudaError_t err = rt_capture_forbids_sync(stream, per_thread);
+  if (err == cudaSuccess) err = rt_ensure_context();
   if (err != cudaSuccess) return err;
   CUresult r = cuStreamQuery(rt_stream(stream, per_thread));
   return r == CUDA_ERROR_NOT_READY ? cudaErrorNotReady : rt_check(r);
@@ -61,13 +65,34 @@ static cudaError_t stream_query(cudaStream_t stream, bool per_thread) {
 RT_EXPORT cudaError_t cudaStreamQuery(cudaStream_t stream) { return stream_query(stream, false); }
 RT_EXPORT cudaError_t cudaStreamQuery_ptsz(cudaStream_t stream) { return stream_query(stream, true); }
 
+/* Event record/wait and host functions are stream work: they go through rt_submit, so stream
+ * capture sees them (forks and joins, host nodes). */
+static cudaError_t submit_event(rt_op_kind kind, cudaEvent_t event, cudaStream_t stream, bool per_thread,
+                                unsigned flags) {
+  cudaError_t err = rt_ensure_context();
+  if (err != cudaSuccess) return err;
+  rt_op op = {.kind = kind};
+  op.u.event.event = (CUevent)event;
+  op.u.event.flags = flags;
+  return rt_submit(stream, per_thread, &op);
+}
+
+static cudaError_t submit_host(cudaStream_t stream, bool per_thread, cudaHostFn_t fn, void *data) {
+  cudaError_t err = rt_ensure_context();
+  if (err != cudaSuccess) return err;
+  rt_op op = {.kind = RT_OP_HOST};
+  op.u.host.fn = fn;
+  op.u.host.userData = data;
+  return rt_submit(stream, per_thread, &op);
+}
+
 RT_EXPORT cudaError_t cudaStreamWaitEvent(cudaStream_t stream, cudaEvent_t event, unsigned int flags) {
-  WITH_CONTEXT(cuStreamWaitEvent(rt_stream(stream, false), (CUevent)event, flags));
+  return submit_event(RT_OP_EVENT_WAIT, event, stream, false, flags);
 }
 
 RT_EXPORT cudaError_t cudaStreamWaitEvent_ptsz(cudaStream_t stream, cudaEvent_t event,
                                                unsigned int flags) {
-  WITH_CONTEXT(cuStreamWaitEvent(rt_stream(stream, true), (CUevent)event, flags));
+  return submit_event(RT_OP_EVENT_WAIT, event, stream, true, flags);
 }
 
 RT_EXPORT cudaError_t cudaStreamGetFlags(cudaStream_t hStream, unsigned int *flags) {
@@ -91,12 +116,12 @@ RT_EXPORT cudaError_t cudaStreamGetDevice(cudaStream_t hStream, int *device) {
 /* Host callbacks run on the client, in stream order. */
 RT_EXPORT cudaError_t cudaLaunchHostFunc(cudaStream_t stream, cudaHostFn_t fn, void *userData) {
   if (!fn) return rt_set_error(cudaErrorInvalidValue);
-  WITH_CONTEXT(cuLaunchHostFunc(rt_stream(stream, false), fn, userData));
+  return submit_host(stream, false, fn, userData);
 }
 
 RT_EXPORT cudaError_t cudaLaunchHostFunc_ptsz(cudaStream_t stream, cudaHostFn_t fn, void *userData) {
   if (!fn) return rt_set_error(cudaErrorInvalidValue);
-  WITH_CONTEXT(cuLaunchHostFunc(rt_stream(stream, true), fn, userData));
+  return submit_host(stream, true, fn, userData);
 }
 
 typedef struct {
@@ -114,14 +139,16 @@ static void run_stream_callback(void *arg) {
 RT_EXPORT cudaError_t cudaStreamAddCallback(cudaStream_t stream, cudaStreamCallback_t callback,
                                             void *userData, unsigned int flags) {
   if (!callback || flags != 0) return rt_set_error(cudaErrorInvalidValue);
-  cudaError_t err = rt_ensure_context();
+  /* Stream callbacks cannot be captured (CUDA: use cudaLaunchHostFunc). */
+  cudaError_t err = rt_capture_forbids_sync(stream, false);
+  if (err == cudaSuccess) err = rt_ensure_context();
   if (err != cudaSuccess) return err;
   stream_callback *cb = malloc(sizeof *cb);
   if (!cb) return rt_set_error(cudaErrorMemoryAllocation);
   *cb = (stream_callback){callback, stream, userData};
-  CUresult r = cuLaunchHostFunc(rt_stream(stream, false), run_stream_callback, cb);
-  if (r != CUDA_SUCCESS) free(cb);
-  return rt_check(r);
+  err = submit_host(stream, false, run_stream_callback, cb);
+  if (err != cudaSuccess) free(cb);
+  return err;
 }
 
 /* ---- events ---- */
@@ -137,26 +164,31 @@ RT_EXPORT cudaError_t cudaEventCreateWithFlags(cudaEvent_t *event, unsigned int 
 }
 
 RT_EXPORT cudaError_t cudaEventRecord(cudaEvent_t event, cudaStream_t stream) {
-  WITH_CONTEXT(cuEventRecord((CUevent)event, rt_stream(stream, false)));
+  return submit_event(RT_OP_EVENT_RECORD, event, stream, false, 0);
 }
 
 RT_EXPORT cudaError_t cudaEventRecord_ptsz(cudaEvent_t event, cudaStream_t stream) {
-  WITH_CONTEXT(cuEventRecord((CUevent)event, rt_stream(stream, true)));
+  return submit_event(RT_OP_EVENT_RECORD, event, stream, true, 0);
 }
 
 RT_EXPORT cudaError_t cudaEventRecordWithFlags(cudaEvent_t event, cudaStream_t stream,
                                                unsigned int flags) {
-  WITH_CONTEXT(cuEventRecordWithFlags((CUevent)event, rt_stream(stream, false), flags));
+  if (flags & ~(unsigned)cudaEventRecordExternal) return rt_set_error(cudaErrorInvalidValue);
+  return submit_event(RT_OP_EVENT_RECORD, event, stream, false, flags);
 }
 
 RT_EXPORT cudaError_t cudaEventQuery(cudaEvent_t event) {
-  cudaError_t err = rt_ensure_context();
+  cudaError_t err = rt_capture_check_event(event);
+  if (err == cudaSuccess) err = rt_ensure_context();
   if (err != cudaSuccess) return err;
   CUresult r = cuEventQuery((CUevent)event);
   return r == CUDA_ERROR_NOT_READY ? cudaErrorNotReady : rt_check(r);
 }
 
 RT_EXPORT cudaError_t cudaEventSynchronize(cudaEvent_t event) {
+  cudaError_t err = rt_capture_check_event(event);
+  if (err == cudaSuccess) err = rt_capture_forbids_unsafe();
+  if (err != cudaSuccess) return err;
   WITH_CONTEXT(cuEventSynchronize((CUevent)event));
 }
 

@@ -51,11 +51,68 @@ rt_function *rt_find_function(const void *host_fun);
 /* The CUfunction for the current device, loading its module on first use. */
 cudaError_t rt_function_handle(rt_function *fn, CUfunction *out);
 const char *rt_function_name(const rt_function *fn);
+/* The host stub the function was registered with (what a program knows it by). */
+const void *rt_function_host(const rt_function *fn);
 /* Device address and size of a registered variable (__device__, __constant__) by host symbol. */
 cudaError_t rt_symbol_address(const void *symbol, CUdeviceptr *addr, size_t *size);
 
 /* ---- streams (rt_stream.c) ---- */
-/* The driver stream for a runtime stream argument (0 → legacy or per-thread default). */
+/* The driver stream for a runtime stream argument (0 → legacy or per-thread default).
+ * Stream work (anything enqueued) goes through rt_submit instead, so stream capture sees it. */
 CUstream rt_stream(cudaStream_t s, bool per_thread_default);
+
+/* ---- stream work, graphs and capture (rt_graph.c, rt_capture.c) ---- */
+/* One stream-ordered operation, as a direct call issues it and as a graph node keeps it. */
+typedef enum {
+  RT_OP_KERNEL, RT_OP_MEMCPY, RT_OP_MEMCPY2D, RT_OP_MEMSET, RT_OP_HOST, RT_OP_EVENT_RECORD,
+  RT_OP_EVENT_WAIT, RT_OP_GRAPH, RT_OP_EMPTY,
+  RT_OP_MEM_ALLOC, RT_OP_MEM_FREE /* graph memory: allocated when the node is made, no-ops */
+} rt_op_kind;
+
+typedef struct {
+  rt_op_kind kind;
+  union {
+    struct { const void *func; CUfunction f; dim3 grid, block; unsigned shared; void **args; } kernel;
+    struct { void *dst; const void *src; size_t count; enum cudaMemcpyKind kind; } copy;
+    CUDA_MEMCPY2D copy2d;
+    struct cudaMemsetParams memset;
+    struct cudaHostNodeParams host;
+    struct { CUevent event; unsigned flags; } event;
+    struct CUgraph_st *graph; /* RT_OP_GRAPH: a child graph, replayed in place */
+    struct { void *ptr; size_t size; } mem;
+  } u;
+} rt_op;
+
+/* Issues op on stream now: the driver calls a direct runtime call makes. */
+CUresult rt_op_issue(const rt_op *op, CUstream stream);
+/* Where every stream-ordered runtime call ends (context already current): on a capturing
+ * stream the op becomes a graph node, otherwise it is issued. Returns the error to report. */
+cudaError_t rt_submit(cudaStream_t stream, bool per_thread, const rt_op *op);
+/* Potentially unsafe calls (synchronous copies, allocation, device/event sync) ask first:
+ * cudaErrorStreamCaptureUnsupported, and the captures concerned invalidated, while the calling
+ * thread's capture mode forbids them. */
+cudaError_t rt_capture_forbids_unsafe(void);
+/* cudaStreamDestroy: a destroyed stream leaves its capture, which is invalidated (ended, if
+ * the stream began it). */
+void rt_capture_forget_stream(cudaStream_t stream);
+/* cudaEventQuery / cudaEventSynchronize: cudaErrorCapturedEvent (recorded) for an event last
+ * recorded in a capture that is still going on, else cudaSuccess. */
+cudaError_t rt_capture_check_event(cudaEvent_t event);
+/* Whether stream takes part in a stream capture (active or invalidated). */
+bool rt_capturing(cudaStream_t stream, bool per_thread);
+/* cudaStreamSynchronize / cudaStreamQuery on a capturing stream: the error, else cudaSuccess. */
+cudaError_t rt_capture_forbids_sync(cudaStream_t stream, bool per_thread);
+/* The copy a cudaMemcpy*Async of this kind makes (rt_memory.c). */
+CUresult rt_copy_async(void *dst, const void *src, size_t count, enum cudaMemcpyKind kind,
+                       CUstream stream);
+
+/* Graph internals shared by rt_graph.c and rt_capture.c. */
+struct CUgraph_st *rt_graph_new(void);
+void rt_graph_free(struct CUgraph_st *g);
+/* Adds a node running op (kernel arguments copied, child graphs cloned) after deps. */
+cudaError_t rt_graph_add(struct CUgraph_st *g, const rt_op *op, struct CUgraphNode_st *const *deps,
+                         size_t ndeps, struct CUgraphNode_st **out);
+/* Whether target is one of nodes or an ancestor of one (capture join checks). */
+bool rt_graph_reaches(struct CUgraphNode_st *const *nodes, size_t n, const struct CUgraphNode_st *target);
 
 #endif
