@@ -207,6 +207,8 @@ void cloud_take_offer(gs_inst *in, const gs_offer *offer)
     gs_strlcpy(in->gpu, offer->gpu, sizeof in->gpu);
     in->price = offer->price;
     in->storage_price = offer->storage_price;
+    in->inet_down_price = offer->inet_down_price;
+    in->inet_up_price = offer->inet_up_price;
     gs_strlcpy(in->offer, offer->id, sizeof in->offer);
 }
 

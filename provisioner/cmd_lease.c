@@ -177,10 +177,15 @@ static void print_status_text(json_t *o)
     if ((v = json_object_get(o, "uptime")))
         printf("uptime:    %.0f s\n", json_real_value(v));
     if ((v = json_object_get(o, "cost_so_far")))
-        printf("cost:      $%.4f so far (compute $%.4f + storage $%.4f)\n",
+        printf("cost:      $%.4f so far (compute $%.4f + storage $%.4f + bandwidth $%.4f)\n",
                json_real_value(v),
                json_real_value(json_object_get(o, "compute_cost_so_far")),
-               json_real_value(json_object_get(o, "storage_cost_so_far")));
+               json_real_value(json_object_get(o, "storage_cost_so_far")),
+               json_real_value(json_object_get(o, "bandwidth_cost_so_far")));
+    if ((v = json_object_get(o, "bytes_in")))
+        printf("traffic:   %.1f MB in, %.1f MB out (at the last heartbeat)\n",
+               (double)json_integer_value(v) / 1e6,
+               (double)json_integer_value(json_object_get(o, "bytes_out")) / 1e6);
     if ((v = json_object_get(o, "elapsed")))
         printf("starting:  %.0f s\n", json_real_value(v));
     if ((v = json_object_get(o, "sessions")))
@@ -209,8 +214,9 @@ static int find_run(const ledger_usage_row *r, void *arg)
     return 0;
 }
 
-/* Sets cost_so_far (= compute_cost_so_far + storage_cost_so_far) from the ledger; falls
- * back to the compute of the uptime when the ledger has no run for the instance. */
+/* Sets cost_so_far (= compute_cost_so_far + storage_cost_so_far + bandwidth_cost_so_far)
+ * and the run's bytes_in / bytes_out from the ledger; falls back to the compute of the
+ * uptime when the ledger has no run for the instance. */
 static void add_cost_so_far(json_t *o)
 {
     json_t *inst = json_object_get(o, "instance");
@@ -223,10 +229,13 @@ static void add_cost_so_far(json_t *o)
         ledger_usage(0, 0, prov, find_run, &rc);
         ledger_close();
     }
-    double compute = 0, storage = 0;
+    double compute = 0, storage = 0, bandwidth = 0;
     if (rc.found) {
         compute = rc.row.compute_cost;
         storage = rc.row.storage_cost;
+        bandwidth = rc.row.bandwidth_cost;
+        json_object_set_new(o, "bytes_in", json_integer(rc.row.bytes_in));
+        json_object_set_new(o, "bytes_out", json_integer(rc.row.bytes_out));
     } else if (json_is_number(json_object_get(o, "uptime"))) {
         const gs_provider *p = gs_provider_find(prov ? prov : "");
         double up = json_real_value(json_object_get(o, "uptime"));
@@ -238,7 +247,8 @@ static void add_cost_so_far(json_t *o)
     }
     json_object_set_new(o, "compute_cost_so_far", json_real(compute));
     json_object_set_new(o, "storage_cost_so_far", json_real(storage));
-    json_object_set_new(o, "cost_so_far", json_real(compute + storage));
+    json_object_set_new(o, "bandwidth_cost_so_far", json_real(bandwidth));
+    json_object_set_new(o, "cost_so_far", json_real(compute + storage + bandwidth));
 }
 
 int cmd_status(int argc, char **argv)

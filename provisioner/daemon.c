@@ -17,6 +17,7 @@
 #include "ledger.h"
 #include "paths.h"
 #include "provider.h"
+#include "traffic.h"
 #include "util.h"
 
 #include <errno.h>
@@ -66,6 +67,7 @@ static struct {
     gs_inst inst;
     double state_since, ready_since, idle_since;
     int destroy_on_stop;        /* this stop destroys */
+    int stop_from_ready;        /* this stop ends a running agent: read its traffic first */
     enum job running_job;       /* JOB_NONE when the worker is free */
     int job_ok;                 /* result of the finished job */
     int job_code;
@@ -155,6 +157,23 @@ static void record_down(const gs_provider *p, gs_inst *in, int destroyed, const 
     ledger_event(p->name, in->id, destroyed ? "destroyed" : "stopped", in->price, why);
     if (destroyed)
         remove_secret(in);
+}
+
+static volatile int heartbeat_busy;   /* a heartbeat thread is querying the agent */
+
+/* The last reading of a running instance's traffic counters before it stops: what moved
+ * since the last heartbeat. An agent that does not answer (gone already) costs a refused
+ * connection or the timeout. */
+static void final_traffic(const gs_provider *p, const gs_inst *in)
+{
+    char err[256];
+    if (!in->id[0] || !in->host[0] || in->port <= 0 || !in->secret_path[0])
+        return;
+    /* A heartbeat still reading would land after this reading and look like a reset. */
+    for (int i = 0; i < 300 && heartbeat_busy; i++)
+        gs_sleep(0.1);
+    if (traffic_sample(p->name, in, 10, err, sizeof err) != 0)
+        logf_("final traffic reading of %s: %s", in->id, err);
 }
 
 static int stop_or_destroy(const gs_provider *p, gs_inst *in, int destroy, const char *why,
@@ -369,6 +388,14 @@ static void reconcile_provider(const gs_provider *p)
         }
         logf_("reconcile %s: %s %s (%s)", p->name, destroy ? "destroying" : "stopping", in.id,
               k < 0 ? "unknown" : "orphaned by a previous daemon");
+        if (k >= 0 && running) {
+            /* What its agent moved since the crashed daemon's last heartbeat. */
+            if (f->host[0] && f->port > 0) {
+                gs_strlcpy(in.host, f->host, sizeof in.host);
+                in.port = f->port;
+            }
+            final_traffic(p, &in);
+        }
         if (stop_or_destroy(p, &in, destroy, "reconciled after daemon restart", err,
                             sizeof err) != GS_OK)
             logf_("reconcile %s: %s failed: %s", p->name, in.id, err);
@@ -409,14 +436,18 @@ static void *worker_main(void *arg)
     const gs_provider *p = D.prov;
     gs_inst in = D.inst;
     int destroy = D.destroy_on_stop;
+    int from_ready = D.stop_from_ready;
     pthread_mutex_unlock(&D.lock);
     if (job == JOB_RECONCILE)
         job_reconcile();
     else if (job == JOB_BRINGUP)
         rc = job_bringup(p, &in, err, sizeof err);
-    else if (job == JOB_STOP)
+    else if (job == JOB_STOP) {
+        if (from_ready)
+            final_traffic(p, &in);
         rc = stop_or_destroy(p, &in, destroy, destroy ? "down --destroy" : "idle", err,
                              sizeof err);
+    }
     pthread_mutex_lock(&D.lock);
     D.inst = in;
     D.job_code = rc;
@@ -432,47 +463,50 @@ static void *worker_main(void *arg)
 /* ---- heartbeat ------------------------------------------------------------------------
  * While programs hold sessions the daemon tells the agent it is still wanted, so that the
  * agent's watchdog (--idle-shutdown, grace + margin) only fires when the daemon is gone:
- * a `gpushim-agent --stats ENDPOINT --secret-file FILE` query every heartbeat_interval
- * seconds (default 60; 0 disables), which the agent counts as activity. */
-static volatile int heartbeat_busy;
+ * a `gpushim-agent --stats ENDPOINT --secret-file FILE --json` query every
+ * heartbeat_interval seconds (default 60; 0 disables), which the agent counts as activity.
+ * Its answer carries the agent's traffic counters, which go to the ledger (traffic.c). */
 static double last_heartbeat;
 
 struct heartbeat {
-    char endpoint[300];
-    char secret_path[512];
+    char provider[16];
+    gs_inst inst;
 };
 
 static void *heartbeat_main(void *arg)
 {
     struct heartbeat *h = arg;
-    char ep[320], sp[530], out[512];
-    snprintf(ep, sizeof ep, "GPUSHIM_HB_ENDPOINT=%s", h->endpoint);
-    snprintf(sp, sizeof sp, "GPUSHIM_HB_SECRET=%s", h->secret_path);
-    char *env[] = { ep, sp, NULL };
-    char cmd[1200];
-    snprintf(cmd, sizeof cmd, "exec %s --stats \"$GPUSHIM_HB_ENDPOINT\" --secret-file "
-             "\"$GPUSHIM_HB_SECRET\"", gs_agent_cmd());
-    int rc = gs_run_shell(cmd, env, NULL, out, sizeof out, 20);
-    if (rc != 0)
-        logf_("heartbeat to %s failed (status %d)", h->endpoint, rc);
+    char err[256];
+    if (traffic_sample(h->provider, &h->inst, 20, err, sizeof err) != 0)
+        logf_("heartbeat to %s:%d failed: %s", h->inst.host, h->inst.port, err);
     free(h);
     heartbeat_busy = 0;
     return NULL;
 }
 
-/* Must hold D.lock. */
+/* Must hold D.lock. Also reads the traffic once when the last session has ended, so
+ * that an idle instance's cost so far counts all its sessions' bytes. */
 static void maybe_heartbeat(double now, int active_sessions)
 {
+    static int had_sessions;
     double every = gs_cfg_num("heartbeat_interval", 60);
-    if (every <= 0 || D.state != D_READY || !active_sessions || heartbeat_busy ||
-        now - last_heartbeat < every)
+    if (D.state != D_READY) {
+        had_sessions = 0;
+        return;
+    }
+    if (active_sessions)
+        had_sessions = 1;
+    int ended = !active_sessions && had_sessions;
+    if (every <= 0 || heartbeat_busy ||
+        !(ended || (active_sessions && now - last_heartbeat >= every)))
         return;
     struct heartbeat *h = calloc(1, sizeof *h);
     if (!h)
         return;
-    snprintf(h->endpoint, sizeof h->endpoint, "%s:%d", D.inst.host, D.inst.port);
-    gs_strlcpy(h->secret_path, D.inst.secret_path, sizeof h->secret_path);
+    gs_strlcpy(h->provider, D.prov->name, sizeof h->provider);
+    h->inst = D.inst;
     last_heartbeat = now;
+    had_sessions = active_sessions;
     heartbeat_busy = 1;
     pthread_t t;
     if (pthread_create(&t, NULL, heartbeat_main, h) != 0) {
@@ -492,8 +526,10 @@ static void start_job(enum job job)
         D.cancel_bringup = 0;
         set_state(D_CREATING);
     }
-    else if (job == JOB_STOP)
+    else if (job == JOB_STOP) {
+        D.stop_from_ready = D.state == D_READY;
         set_state(D_STOPPING);
+    }
     if (pthread_create(&t, NULL, worker_main, (void *)(long)job) != 0) {
         logf_("cannot start a worker thread");
         D.running_job = JOB_NONE;

@@ -36,6 +36,17 @@ static const char *const migrations[] = {
     "ALTER TABLE instances ADD COLUMN storage_price REAL DEFAULT 0",
     "ALTER TABLE periods ADD COLUMN storage_price REAL DEFAULT 0",
     "ALTER TABLE periods ADD COLUMN storage_until REAL",
+    /* Traffic: $/GB into (down) and out of (up) the instance; the bytes a run moved; the
+     * agent's counters at the last reading (reset when a run starts: a new agent). */
+    "ALTER TABLE instances ADD COLUMN inet_down_price REAL DEFAULT 0",
+    "ALTER TABLE instances ADD COLUMN inet_up_price REAL DEFAULT 0",
+    "ALTER TABLE instances ADD COLUMN agent_bytes_in INT DEFAULT 0",
+    "ALTER TABLE instances ADD COLUMN agent_bytes_out INT DEFAULT 0",
+    "ALTER TABLE instances ADD COLUMN agent_uptime_ms INT DEFAULT 0",
+    "ALTER TABLE periods ADD COLUMN inet_down_price REAL DEFAULT 0",
+    "ALTER TABLE periods ADD COLUMN inet_up_price REAL DEFAULT 0",
+    "ALTER TABLE periods ADD COLUMN bytes_in INT DEFAULT 0",
+    "ALTER TABLE periods ADD COLUMN bytes_out INT DEFAULT 0",
 };
 
 int ledger_open(char *err, size_t n)
@@ -127,15 +138,17 @@ int ledger_put_instance(const char *provider, const gs_inst *in, const char *sta
     double now = gs_now();
     const void *v[] = { provider, key, in->tag, state, in->host, &in->port, in->gpu,
                         &in->price, in->offer, in->secret_path, &now, &now,
-                        &in->storage_price };
+                        &in->storage_price, &in->inet_down_price, &in->inet_up_price };
     int rc = exec_bound(
         "INSERT INTO instances(provider,id,tag,state,host,port,gpu,price,offer,secret_path,"
-        "created_at,updated_at,storage_price) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)"
+        "created_at,updated_at,storage_price,inet_down_price,inet_up_price)"
+        " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
         " ON CONFLICT(provider,id) DO UPDATE SET tag=excluded.tag, state=excluded.state,"
         " host=excluded.host, port=excluded.port, gpu=excluded.gpu, price=excluded.price,"
         " offer=excluded.offer, secret_path=excluded.secret_path,"
-        " updated_at=excluded.updated_at, storage_price=excluded.storage_price",
-        "sssssisdssddd", v);
+        " updated_at=excluded.updated_at, storage_price=excluded.storage_price,"
+        " inet_down_price=excluded.inet_down_price, inet_up_price=excluded.inet_up_price",
+        "sssssisdssddddd", v);
     if (rc == 0 && strcmp(state, "destroyed") == 0)
         end_storage(provider, key, now);
     return rc;
@@ -175,10 +188,12 @@ static void row_to_inst(sqlite3_stmt *st, gs_inst *out)
     gs_strlcpy(out->secret_path, (const char *)sqlite3_column_text(st, 7),
                sizeof out->secret_path);
     out->storage_price = sqlite3_column_double(st, 9);
+    out->inet_down_price = sqlite3_column_double(st, 10);
+    out->inet_up_price = sqlite3_column_double(st, 11);
 }
 
 #define INST_COLUMNS "id,tag,host,port,gpu,price,offer,secret_path,state," \
-                     "IFNULL(storage_price,0)"
+                     "IFNULL(storage_price,0),IFNULL(inet_down_price,0),IFNULL(inet_up_price,0)"
 
 static int select_instances(const char *sql, const char *provider, gs_inst *out,
                             char states[][16], int max)
@@ -219,11 +234,84 @@ int ledger_period_open(const char *provider, const gs_inst *in, const char *gran
 {
     /* The storage the previous run carried ends where this run's begins. */
     end_storage(provider, in->id, started_at);
+    /* A run starts a new agent, whose traffic counters start from zero. */
+    const void *r[] = { provider, in->id };
+    exec_bound("UPDATE instances SET agent_bytes_in=0, agent_bytes_out=0, agent_uptime_ms=0"
+               " WHERE provider=? AND id=?", "ss", r);
     const void *v[] = { provider, in->id, in->gpu, &in->price, granularity, &min_seconds,
-                        &started_at, &in->storage_price };
+                        &started_at, &in->storage_price, &in->inet_down_price,
+                        &in->inet_up_price };
     return exec_bound("INSERT INTO periods(provider,instance,gpu,price,granularity,"
-                      "min_seconds,started_at,storage_price) VALUES(?,?,?,?,?,?,?,?)",
-                      "sssdsidd", v);
+                      "min_seconds,started_at,storage_price,inet_down_price,inet_up_price)"
+                      " VALUES(?,?,?,?,?,?,?,?,?,?)", "sssdsidddd", v);
+}
+
+/* Runs sql with up to three int64 and two text parameters (in that order) in the open
+ * transaction. Must hold db_lock. */
+static int traffic_step(const char *sql, const sqlite3_int64 *nums, int n_nums,
+                        const char *provider, const char *id)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    for (int i = 0; i < n_nums; i++)
+        sqlite3_bind_int64(st, i + 1, nums[i]);
+    sqlite3_bind_text(st, n_nums + 1, provider, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, n_nums + 2, id, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* The previous reading of the instance's agent counters: in, out, uptime. */
+static int traffic_last(const char *provider, const char *id, sqlite3_int64 last[3])
+{
+    sqlite3_stmt *st;
+    last[0] = last[1] = last[2] = 0;
+    if (sqlite3_prepare_v2(db, "SELECT IFNULL(agent_bytes_in,0),IFNULL(agent_bytes_out,0),"
+                           "IFNULL(agent_uptime_ms,0) FROM instances WHERE provider=? AND id=?",
+                           -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_text(st, 1, provider, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, id, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st);
+    for (int i = 0; rc == SQLITE_ROW && i < 3; i++)
+        last[i] = sqlite3_column_int64(st, i);
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+int ledger_traffic(const char *provider, const char *id, long long bytes_in,
+                   long long bytes_out, long long uptime_ms, long long *din, long long *dout)
+{
+    sqlite3_int64 last[3];
+    *din = *dout = 0;
+    pthread_mutex_lock(&db_lock);
+    int rc = db && sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+    if (rc == 0)
+        rc = traffic_last(provider, id, last);
+    if (rc == 0) {
+        /* Counters below the last reading (or a younger agent): it restarted, and counts
+         * from zero again. */
+        int reset = bytes_in < last[0] || bytes_out < last[1] || uptime_ms < last[2];
+        *din = reset ? bytes_in : bytes_in - last[0];
+        *dout = reset ? bytes_out : bytes_out - last[1];
+        const sqlite3_int64 add[2] = { *din, *dout };
+        const sqlite3_int64 now[3] = { bytes_in, bytes_out, uptime_ms };
+        rc = traffic_step("UPDATE periods SET bytes_in=IFNULL(bytes_in,0)+?1,"
+                          " bytes_out=IFNULL(bytes_out,0)+?2 WHERE seq=(SELECT MAX(seq) FROM"
+                          " periods WHERE provider=?3 AND instance=?4)", add, 2, provider, id);
+        if (rc == 0)
+            rc = traffic_step("UPDATE instances SET agent_bytes_in=?, agent_bytes_out=?,"
+                              " agent_uptime_ms=? WHERE provider=? AND id=?", now, 3,
+                              provider, id);
+    }
+    if (db)
+        sqlite3_exec(db, rc == 0 ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
+    if (rc != 0 && db)
+        fprintf(stderr, "gpushim: ledger: traffic: %s\n", sqlite3_errmsg(db));
+    pthread_mutex_unlock(&db_lock);
+    return rc;
 }
 
 int ledger_period_close(const char *provider, const char *id, double stopped_at,
@@ -239,7 +327,9 @@ int ledger_usage(double since, double until, const char *provider, ledger_usage_
 {
     const char *sql =
         "SELECT provider,instance,gpu,price,granularity,min_seconds,started_at,"
-        "IFNULL(stopped_at,0),IFNULL(storage_price,0),IFNULL(storage_until,0) FROM periods"
+        "IFNULL(stopped_at,0),IFNULL(storage_price,0),IFNULL(storage_until,0),"
+        "IFNULL(inet_down_price,0),IFNULL(inet_up_price,0),IFNULL(bytes_in,0),"
+        "IFNULL(bytes_out,0) FROM periods"
         " WHERE (?1=0 OR MAX(IFNULL(stopped_at,?3+1e12), CASE WHEN storage_price>0 THEN"
         " IFNULL(storage_until,?3+1e12) ELSE 0 END)>=?1)"
         " AND (?2=0 OR started_at<?2) AND (?4 IS NULL OR provider=?4) ORDER BY started_at";
@@ -282,7 +372,13 @@ int ledger_usage(double since, double until, const char *provider, ledger_usage_
         r.storage_seconds = r.storage_price > 0 && send > r.started_at
                                 ? ceil(send - r.started_at - 1e-9) : 0;
         r.storage_cost = r.storage_seconds * r.storage_price / 3600.0;
-        r.cost = r.compute_cost + r.storage_cost;
+        r.inet_down_price = sqlite3_column_double(st, 10);
+        r.inet_up_price = sqlite3_column_double(st, 11);
+        r.bytes_in = sqlite3_column_int64(st, 12);
+        r.bytes_out = sqlite3_column_int64(st, 13);
+        r.bandwidth_cost = ((double)r.bytes_in * r.inet_down_price +
+                            (double)r.bytes_out * r.inet_up_price) / LEDGER_BYTES_PER_GB;
+        r.cost = r.compute_cost + r.storage_cost + r.bandwidth_cost;
         count++;
         stop = fn(&r, arg) != 0;
     }

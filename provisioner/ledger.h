@@ -43,8 +43,23 @@ typedef struct ledger_usage_row {
     /* Storage, billed while the instance exists: from this run's start until the next
      * run's start or the instance's destruction (0 while still counting). */
     double storage_price, storage_until, storage_seconds, storage_cost;
-    double cost;                    /* compute_cost + storage_cost */
+    /* Traffic the run moved (as the agent counted it: see ledger_traffic) and its price
+     * ($/GB) into (down) and out of (up) the instance. */
+    long long bytes_in, bytes_out;
+    double inet_down_price, inet_up_price, bandwidth_cost;
+    double cost;                    /* compute_cost + storage_cost + bandwidth_cost */
 } ledger_usage_row;
+
+/* Providers quote traffic per GB: 1e9 bytes. */
+#define LEDGER_BYTES_PER_GB 1e9
+
+/* Records a reading of the instance's agent traffic counters (bytes in and out of the
+ * agent, its uptime): the bytes since the previous reading go to the instance's latest
+ * run, in one transaction with the reading itself. Counters below the previous reading, or
+ * a younger agent, mean the agent restarted: everything it counted is new. The bytes
+ * added are returned in *din, *dout. 0, or -1 on a ledger error. */
+int ledger_traffic(const char *provider, const char *id, long long bytes_in,
+                   long long bytes_out, long long uptime_ms, long long *din, long long *dout);
 
 typedef int (*ledger_usage_fn)(const ledger_usage_row *row, void *arg);
 /* Rows overlapping [since, until) (0 = open), optionally one provider, oldest first. */

@@ -59,6 +59,9 @@ static int read_offer(json_t *o, gs_offer *f)
     /* storage_cost is $/GB-month, billed per second while the instance exists. */
     f->storage_price = cloud_num(json_object_get(o, "storage_cost")) *
                        gs_cfg_num("vast_disk", 16) / CLOUD_HOURS_PER_MONTH;
+    /* Internet traffic, $/GB: up = out of the instance, down = into it. */
+    f->inet_up_price = cloud_num(json_object_get(o, "inet_up_cost"));
+    f->inet_down_price = cloud_num(json_object_get(o, "inet_down_cost"));
     gs_strlcpy(f->region, cloud_str(json_object_get(o, "geolocation"), ""), sizeof f->region);
     return cloud_offer_matches(f->gpu, f->price);
 }

@@ -33,6 +33,9 @@ typedef struct gs_inst {
     char gpu[64];
     double price;          /* $ per hour while running */
     double storage_price;  /* $ per hour while it exists, running or stopped */
+    /* Traffic, $ per GB (1e9 bytes) as the instance's NIC sees it: into the instance
+     * (Vast's inet_down_cost) and out of it (inet_up_cost). 0: not billed. */
+    double inet_down_price, inet_up_price;
     char secret[65];       /* per-instance agent secret (hex), set before create */
     char secret_path[512]; /* local file holding it (0600), handed to the shim */
     char offer[64];        /* provider's offer / type chosen at create */
@@ -46,6 +49,7 @@ typedef struct gs_offer {
     int num_gpus;
     double price;          /* $ per hour */
     double storage_price;  /* $ per hour for the instance's disk while it exists */
+    double inet_down_price, inet_up_price; /* $ per GB into / out of the instance */
     char region[64];
 } gs_offer;
 

@@ -111,6 +111,14 @@ int cpudev_mem_find(uintptr_t p, cpudev_alloc *out);         /* lock taken insid
 void cpudev_mem_release_ctx(CUcontext ctx);                  /* frees all of a context's memory */
 ptx_range *cpudev_mem_snapshot(CUcontext ctx, size_t *count); /* malloc'd sorted copy */
 
+/* ---- arrays, texture and surface objects (driver_array.c) ---- */
+/* Where an array's elements live (rows packed: pitch = width x element size). */
+CUresult cpudev_array_layout(CUarray a, uintptr_t *data, size_t *pitch, size_t *height, size_t *bytes);
+/* The context's texture and surface objects whose memory lies in `ranges` (a launch's
+ * snapshot); malloc'd, NULL with *count 0 when there are none. Lock not held. */
+ptx_texture *cpudev_tex_snapshot(CUcontext ctx, const ptx_range *ranges, size_t nranges, size_t *count);
+void cpudev_array_release_ctx(CUcontext ctx);   /* forgets a context's arrays and objects */
+
 /* ---- streams and events (driver_stream.c) ---- */
 typedef struct cpudev_op cpudev_op;
 typedef void (*cpudev_op_fn)(cpudev_op *op);

@@ -123,6 +123,7 @@ static void ctx_clear(CUcontext c) {
     cpudev_module_free(m);
   }
   cpudev_unlock();
+  cpudev_array_release_ctx(c);
   cpudev_mem_release_ctx(c);
   cpudev_lock();
   c->sticky = CUDA_SUCCESS;

@@ -190,14 +190,18 @@ CPUDEV_API CUresult cuMemcpyPeerAsync(CUdeviceptr dstDevice, CUcontext dstContex
 
 /* ---- 2D and 3D copies ---- */
 
-/* Resolves one side of a CUDA_MEMCPY2D/3D: its pointer and how to check it. */
+/* Resolves one side of a CUDA_MEMCPY2D/3D: its pointer and how to check it. An array side
+ * replaces the given pitch and height with the array's own. */
 static CUresult resolve_side(CUmemorytype type, const void *host, CUdeviceptr dev, CUarray array,
-                             uintptr_t *p, side_kind *kind) {
+                             uintptr_t *p, side_kind *kind, size_t *pitch, size_t *height) {
+  size_t bytes;
   switch (type) {
   case CU_MEMORYTYPE_HOST: *p = (uintptr_t)host; *kind = SIDE_HOST; return CUDA_SUCCESS;
   case CU_MEMORYTYPE_DEVICE: *p = (uintptr_t)dev; *kind = SIDE_DEVICE; return CUDA_SUCCESS;
   case CU_MEMORYTYPE_UNIFIED: *p = (uintptr_t)dev; *kind = SIDE_UNIFIED; return CUDA_SUCCESS;
-  case CU_MEMORYTYPE_ARRAY: (void)array; return CUDA_ERROR_NOT_SUPPORTED;
+  case CU_MEMORYTYPE_ARRAY:
+    *kind = SIDE_DEVICE;
+    return cpudev_array_layout(array, p, pitch, height, &bytes);
   default: return CUDA_ERROR_INVALID_VALUE;
   }
 }
@@ -206,13 +210,13 @@ static CUresult copy_3d(const CUDA_MEMCPY3D *c, CUstream h, int ptds, int sync) 
   if (!c || c->srcLOD || c->dstLOD || c->reserved0 || c->reserved1) return CUDA_ERROR_INVALID_VALUE;
   uintptr_t dst, src;
   side_kind dk, sk;
-  CUresult r = resolve_side(c->dstMemoryType, c->dstHost, c->dstDevice, c->dstArray, &dst, &dk);
-  if (!r) r = resolve_side(c->srcMemoryType, c->srcHost, c->srcDevice, c->srcArray, &src, &sk);
-  if (r) return r;
   size_t dpitch = c->dstPitch ? c->dstPitch : c->WidthInBytes;
   size_t spitch = c->srcPitch ? c->srcPitch : c->WidthInBytes;
   size_t dheight = c->dstHeight ? c->dstHeight : c->Height;
   size_t sheight = c->srcHeight ? c->srcHeight : c->Height;
+  CUresult r = resolve_side(c->dstMemoryType, c->dstHost, c->dstDevice, c->dstArray, &dst, &dk, &dpitch, &dheight);
+  if (!r) r = resolve_side(c->srcMemoryType, c->srcHost, c->srcDevice, c->srcArray, &src, &sk, &spitch, &sheight);
+  if (r) return r;
   if ((c->Height > 1 || c->Depth > 1) && (dpitch < c->WidthInBytes || spitch < c->WidthInBytes))
     return CUDA_ERROR_INVALID_VALUE;
   if (c->Depth > 1 && (dheight < c->Height || sheight < c->Height)) return CUDA_ERROR_INVALID_VALUE;
@@ -253,6 +257,59 @@ CPUDEV_API CUresult cuMemcpy3DAsync_v2(const CUDA_MEMCPY3D *pCopy, CUstream hStr
 }
 CPUDEV_API CUresult cuMemcpy3DAsync_v2_ptsz(const CUDA_MEMCPY3D *pCopy, CUstream hStream) {
   return copy_3d(pCopy, hStream, 1, 0);
+}
+
+/* ---- 1D copies to and from arrays (offsets in bytes from the array's first element) ---- */
+
+/* The address `offset` bytes into array a, if [offset, offset+n) lies inside it. */
+static CUresult array_at(CUarray a, size_t offset, size_t n, uint8_t **p) {
+  uintptr_t data;
+  size_t pitch, height, bytes;
+  CUresult r = cpudev_array_layout(a, &data, &pitch, &height, &bytes);
+  if (r) return r;
+  if (offset > bytes || n > bytes - offset) return CUDA_ERROR_INVALID_VALUE;
+  *p = (uint8_t *)data + offset;
+  return CUDA_SUCCESS;
+}
+
+static CUresult copy_array(CUarray da, size_t doff, void *dst, side_kind dk, CUarray sa, size_t soff,
+                           const void *src, side_kind sk, size_t n, CUstream h, int ptds, int sync) {
+  uint8_t *p;
+  CUresult r;
+  if (da) {
+    if ((r = array_at(da, doff, n, &p))) return r;
+    dst = p;
+  }
+  if (sa) {
+    if ((r = array_at(sa, soff, n, &p))) return r;
+    src = p;
+  }
+  return copy_linear(dst, dk, src, sk, n, h, ptds, sync);
+}
+
+CPUDEV_API CUresult cuMemcpyHtoA_v2(CUarray dstArray, size_t dstOffset, const void *srcHost, size_t ByteCount) {
+  return copy_array(dstArray, dstOffset, NULL, SIDE_DEVICE, NULL, 0, srcHost, SIDE_HOST, ByteCount, NULL, 0, 1);
+}
+CPUDEV_API CUresult cuMemcpyAtoH_v2(void *dstHost, CUarray srcArray, size_t srcOffset, size_t ByteCount) {
+  return copy_array(NULL, 0, dstHost, SIDE_HOST, srcArray, srcOffset, NULL, SIDE_DEVICE, ByteCount, NULL, 0, 1);
+}
+CPUDEV_API CUresult cuMemcpyDtoA_v2(CUarray dstArray, size_t dstOffset, CUdeviceptr srcDevice, size_t ByteCount) {
+  return copy_array(dstArray, dstOffset, NULL, SIDE_DEVICE, NULL, 0, DP(srcDevice), SIDE_DEVICE, ByteCount, NULL, 0, 1);
+}
+CPUDEV_API CUresult cuMemcpyAtoD_v2(CUdeviceptr dstDevice, CUarray srcArray, size_t srcOffset, size_t ByteCount) {
+  return copy_array(NULL, 0, DP(dstDevice), SIDE_DEVICE, srcArray, srcOffset, NULL, SIDE_DEVICE, ByteCount, NULL, 0, 1);
+}
+CPUDEV_API CUresult cuMemcpyAtoA_v2(CUarray dstArray, size_t dstOffset, CUarray srcArray, size_t srcOffset,
+                                    size_t ByteCount) {
+  return copy_array(dstArray, dstOffset, NULL, SIDE_DEVICE, srcArray, srcOffset, NULL, SIDE_DEVICE, ByteCount, NULL, 0, 1);
+}
+CPUDEV_API CUresult cuMemcpyHtoAAsync_v2(CUarray dstArray, size_t dstOffset, const void *srcHost, size_t ByteCount,
+                                         CUstream hStream) {
+  return copy_array(dstArray, dstOffset, NULL, SIDE_DEVICE, NULL, 0, srcHost, SIDE_HOST, ByteCount, hStream, 0, 0);
+}
+CPUDEV_API CUresult cuMemcpyAtoHAsync_v2(void *dstHost, CUarray srcArray, size_t srcOffset, size_t ByteCount,
+                                         CUstream hStream) {
+  return copy_array(NULL, 0, dstHost, SIDE_HOST, srcArray, srcOffset, NULL, SIDE_DEVICE, ByteCount, hStream, 0, 0);
 }
 
 /* ---- memsets ---- */

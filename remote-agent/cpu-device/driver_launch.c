@@ -53,8 +53,11 @@ static void run_launch(cpudev_op *op) {
   }
   j->cfg.memory.ranges = ranges;
   j->cfg.memory.count = n;
+  ptx_texture *textures = cpudev_tex_snapshot(op->ctx, ranges, n, &j->cfg.ntextures);
+  j->cfg.textures = textures;
   char err[512] = "";
   ptx_status s = ptx_launch(j->kernel, &j->cfg, err, sizeof err);
+  free(textures);
   free(ranges);
   if (s == PTX_OK) return;
   CUresult r = cpudev_map_ptx_status(s, err);
@@ -153,8 +156,21 @@ static CUresult pack_params(CUfunction f, void **params, void **extra, uint8_t *
   return CUDA_SUCCESS;
 }
 
-CUresult cpudev_launch(CUfunction f, const unsigned grid[3], const unsigned block[3], unsigned shared,
-                       CUstream h, void **params, void **extra, int per_thread_default) {
+static int blocks_per_sm(CUfunction f, int threads, size_t smem);
+
+/* Cooperative launches: every block resident at once, so the grid may not exceed what the
+ * occupancy calculator allows on all SMs (CUDA_ERROR_COOPERATIVE_LAUNCH_TOO_LARGE). */
+static CUresult check_cooperative(CUcontext ctx, CUfunction f, const unsigned grid[3], const unsigned block[3],
+                                  unsigned shared) {
+  const cpudev_device *dev = cpudev_device_at(ctx->device);
+  int threads = (int)(block[0] * block[1] * block[2]);
+  unsigned long long max = (unsigned long long)blocks_per_sm(f, threads, shared) * (dev ? dev->sm_count : 1);
+  unsigned long long n = (unsigned long long)grid[0] * grid[1] * grid[2];
+  return n > max ? CUDA_ERROR_COOPERATIVE_LAUNCH_TOO_LARGE : CUDA_SUCCESS;
+}
+
+static CUresult launch_grid(CUfunction f, const unsigned grid[3], const unsigned block[3], unsigned shared,
+                            CUstream h, void **params, void **extra, int per_thread_default, int coop) {
   CUcontext ctx;
   CUresult r = cpudev_current_ctx(&ctx);
   if (r) return r;
@@ -164,6 +180,7 @@ CUresult cpudev_launch(CUfunction f, const unsigned grid[3], const unsigned bloc
   if (!valid) return CUDA_ERROR_INVALID_HANDLE;
   if (f->module->ctx != ctx) return CUDA_ERROR_INVALID_CONTEXT;
   r = check_config(f, grid, block, shared);
+  if (!r && coop) r = check_cooperative(ctx, f, grid, block, shared);
   if (r) return r;
   launch_job *j = calloc(1, sizeof *j);
   if (!j) return CUDA_ERROR_OUT_OF_MEMORY;
@@ -178,11 +195,34 @@ CUresult cpudev_launch(CUfunction f, const unsigned grid[3], const unsigned bloc
   memcpy(j->cfg.block, block, sizeof j->cfg.block);
   j->cfg.dynamic_shared_bytes = shared;
   j->cfg.params = j->params;
+  j->cfg.cooperative = coop;
   cpudev_lock();
   j->cfg.print = ctx->print;
   j->cfg.print_user = ctx->print_user;
   cpudev_unlock();
   return cpudev_submit(h, per_thread_default, 0, run_launch, free_launch, j);
+}
+
+CUresult cpudev_launch(CUfunction f, const unsigned grid[3], const unsigned block[3], unsigned shared,
+                       CUstream h, void **params, void **extra, int per_thread_default) {
+  return launch_grid(f, grid, block, shared, h, params, extra, per_thread_default, 0);
+}
+
+CPUDEV_API CUresult cuLaunchCooperativeKernel(CUfunction f, unsigned int gridDimX, unsigned int gridDimY,
+                                              unsigned int gridDimZ, unsigned int blockDimX, unsigned int blockDimY,
+                                              unsigned int blockDimZ, unsigned int sharedMemBytes, CUstream hStream,
+                                              void **kernelParams) {
+  unsigned grid[3] = {gridDimX, gridDimY, gridDimZ}, block[3] = {blockDimX, blockDimY, blockDimZ};
+  return launch_grid(f, grid, block, sharedMemBytes, hStream, kernelParams, NULL, 0, 1);
+}
+
+CPUDEV_API CUresult cuLaunchCooperativeKernel_ptsz(CUfunction f, unsigned int gridDimX, unsigned int gridDimY,
+                                                   unsigned int gridDimZ, unsigned int blockDimX,
+                                                   unsigned int blockDimY, unsigned int blockDimZ,
+                                                   unsigned int sharedMemBytes, CUstream hStream,
+                                                   void **kernelParams) {
+  unsigned grid[3] = {gridDimX, gridDimY, gridDimZ}, block[3] = {blockDimX, blockDimY, blockDimZ};
+  return launch_grid(f, grid, block, sharedMemBytes, hStream, kernelParams, NULL, 1, 1);
 }
 
 CPUDEV_API CUresult cuLaunchKernel(CUfunction f, unsigned int gridDimX, unsigned int gridDimY, unsigned int gridDimZ,
@@ -204,6 +244,7 @@ CPUDEV_API CUresult cuLaunchKernel_ptsz(CUfunction f, unsigned int gridDimX, uns
 /* cuLaunchKernelEx: attributes that change nothing here are accepted; others refused. */
 static CUresult launch_ex(const CUlaunchConfig *config, CUfunction f, void **kernelParams, void **extra, int ptds) {
   if (!config) return CUDA_ERROR_INVALID_VALUE;
+  int coop = 0;
   for (unsigned i = 0; i < config->numAttrs; i++) {
     const CUlaunchAttribute *a = &config->attrs[i];
     switch (a->id) {
@@ -217,14 +258,14 @@ static CUresult launch_ex(const CUlaunchConfig *config, CUfunction f, void **ker
       if (a->value.clusterDim.x * a->value.clusterDim.y * a->value.clusterDim.z > 1) return CUDA_ERROR_NOT_SUPPORTED;
       break;
     case CU_LAUNCH_ATTRIBUTE_COOPERATIVE:
-      if (a->value.cooperative) return CUDA_ERROR_NOT_SUPPORTED;
+      coop = a->value.cooperative != 0;
       break;
     default: return CUDA_ERROR_NOT_SUPPORTED;
     }
   }
   unsigned grid[3] = {config->gridDimX, config->gridDimY, config->gridDimZ};
   unsigned block[3] = {config->blockDimX, config->blockDimY, config->blockDimZ};
-  return cpudev_launch(f, grid, block, config->sharedMemBytes, config->hStream, kernelParams, extra, ptds);
+  return launch_grid(f, grid, block, config->sharedMemBytes, config->hStream, kernelParams, extra, ptds, coop);
 }
 
 CPUDEV_API CUresult cuLaunchKernelEx(const CUlaunchConfig *config, CUfunction f, void **kernelParams, void **extra) {

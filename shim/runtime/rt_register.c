@@ -31,6 +31,8 @@ typedef struct rt_fatbin {
   const fatbin_wrapper *wrapper;
   pthread_mutex_t lock;
   CUmodule modules[RT_MAX_DEVICES];
+  CUmodule *objects[RT_MAX_DEVICES];  /* -rdc fallback: one module per prelinked object */
+  unsigned nobjects[RT_MAX_DEVICES];
   unsigned loaded_generation[RT_MAX_DEVICES];   /* 0 = not loaded */
   bool unregistered;
 } rt_fatbin;
@@ -203,6 +205,45 @@ static unsigned current_generation(int device) {
   return __atomic_load_n(&device_generation[device], __ATOMIC_SEQ_CST) + 1;
 }
 
+/* Separate compilation (-rdc, and every CMake target with CUDA_SEPARABLE_COMPILATION): the
+ * registered fatbin is nvlink's output, SASS only, and its wrapper (version 2) lists the
+ * fatbins of the prelinked objects, which hold their PTX. A device that cannot run that SASS
+ * (our CPU device) gets one module per object instead; kernels and variables are looked up in
+ * each. Device code that calls across objects still needs a real device linker. */
+#define RT_FATBIN_PRELINKED 2
+#define RT_MAX_PRELINKED 256
+
+static CUresult load_prelinked(rt_fatbin *fb, int device) {
+  void *const *list = fb->wrapper->filename_or_fatbins;
+  unsigned n = 0;
+  while (n < RT_MAX_PRELINKED && list[n]) n++;
+  if (!n) return CUDA_ERROR_NO_BINARY_FOR_GPU;
+  CUmodule *mods = calloc(n, sizeof *mods);
+  if (!mods) return CUDA_ERROR_OUT_OF_MEMORY;
+  for (unsigned i = 0; i < n; i++) {
+    CUresult r = cuModuleLoadData(&mods[i], list[i]);
+    if (r != CUDA_SUCCESS) {
+      while (i--) cuModuleUnload(mods[i]);
+      free(mods);
+      return r;
+    }
+  }
+  free(fb->objects[device]);
+  fb->objects[device] = mods;
+  fb->nobjects[device] = n;
+  fb->modules[device] = mods[0];
+  return CUDA_SUCCESS;
+}
+
+static CUresult load_fatbin(rt_fatbin *fb, int device) {
+  fb->nobjects[device] = 0;
+  CUresult r = cuModuleLoadData(&fb->modules[device], fb->wrapper->data);
+  if (r == CUDA_ERROR_NO_BINARY_FOR_GPU && fb->wrapper->version == RT_FATBIN_PRELINKED &&
+      fb->wrapper->filename_or_fatbins)
+    r = load_prelinked(fb, device);
+  return r;
+}
+
 /* The fatbin's module on the current device, loading it on first use there. */
 static cudaError_t fatbin_module(rt_fatbin *fb, CUmodule *out) {
   cudaError_t err = rt_ensure_context();
@@ -212,7 +253,7 @@ static cudaError_t fatbin_module(rt_fatbin *fb, CUmodule *out) {
   CUresult r = CUDA_SUCCESS;
   pthread_mutex_lock(&fb->lock);
   if (fb->loaded_generation[device] != generation) {
-    r = cuModuleLoadData(&fb->modules[device], fb->wrapper->data);
+    r = load_fatbin(fb, device);
     if (r == CUDA_SUCCESS) fb->loaded_generation[device] = generation;
   }
   *out = fb->modules[device];
@@ -231,6 +272,8 @@ cudaError_t rt_function_handle(rt_function *fn, CUfunction *out) {
   if (fn->handle_generation[device] != generation) {
     CUfunction f;
     CUresult r = cuModuleGetFunction(&f, module, fn->name);
+    for (unsigned i = 1; r == CUDA_ERROR_NOT_FOUND && i < fn->fatbin->nobjects[device]; i++)
+      r = cuModuleGetFunction(&f, fn->fatbin->objects[device][i], fn->name);
     if (r != CUDA_SUCCESS)
       return rt_set_error(r == CUDA_ERROR_NOT_FOUND ? cudaErrorInvalidDeviceFunction : rt_error_from_driver(r));
     fn->handles[device] = f;
@@ -250,6 +293,9 @@ cudaError_t rt_symbol_address(const void *symbol, CUdeviceptr *addr, size_t *siz
   if (err != cudaSuccess) return err;
   size_t bytes = 0;
   CUresult r = cuModuleGetGlobal(addr, &bytes, module, var->name);
+  int device = rt_current_device();
+  for (unsigned i = 1; r == CUDA_ERROR_NOT_FOUND && i < var->fatbin->nobjects[device]; i++)
+    r = cuModuleGetGlobal(addr, &bytes, var->fatbin->objects[device][i], var->name);
   if (r != CUDA_SUCCESS) return rt_set_error(cudaErrorInvalidSymbol);
   if (size) *size = bytes;
   return cudaSuccess;

@@ -30,7 +30,7 @@ static const struct {
   {"streams", case_streams},           {"memcpy2d", case_memcpy2d},
   {"fault", case_fault},               {"warp_vote", case_warp_vote},
   {"atomics", case_atomics},           {"big_shared", case_big_shared},
-  {"coop_groups", case_coop_groups},
+  {"coop_groups", case_coop_groups},   {"textures", case_textures},
 };
 
 void hk_check(CUresult result, const char *call, const char *file, int line) {

@@ -11,7 +11,11 @@ wrapper around the stand-in agent), maps the agent port to a free loopback port,
 by the provider's rules: GPU time while running (Vast and RunPod per second, Lambda per
 started minute), and storage per second while the instance exists, stopped included (Vast:
 the offer's storage_cost $/GB-month x the create's disk; RunPod: $0.20/GB-month x disk;
-Lambda: none), a month being 720 hours as in the ledger.
+Lambda: none), a month being 720 hours as in the ledger. Vast also bills internet traffic
+per GB (1e9 bytes): the offer's inet_down_cost for bytes into the instance and inet_up_cost
+for bytes out of it. Its instances' agent port is a byte-counting TCP relay in front of the
+agent (the stand-in for the NIC the provider meters): every byte of every connection, the
+statistics queries, handshakes and framing included. Those counts are the bill.
 
 The bootstrap's process is the container's main process: on RunPod its exit exits the pod
 (EXITED: GPU billing ends, storage goes on). The images carry stand-in `vastai` and
@@ -30,6 +34,7 @@ import os
 import pathlib
 import re
 import signal
+import socket
 import ssl
 import subprocess
 import sys
@@ -47,6 +52,81 @@ LOCK = threading.RLock()
 
 HOURS_PER_MONTH = 720.0
 RUNPOD_STORAGE_GB_MONTH = 0.20
+BYTES_PER_GB = 1e9
+
+
+class Relay:
+    """The instance's public agent port: forwards each connection to the agent's own port
+    and counts the bytes into (down) and out of (up) the instance. It listens only once
+    the agent accepts connections, as a port mapping to a container answers only when
+    something listens inside."""
+
+    def __init__(self, port, backend):
+        self.port, self.backend = port, backend
+        self.bytes_in = self.bytes_out = 0
+        self.closed = False
+        self.sock = None
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self):
+        while not self.closed:
+            try:
+                socket.create_connection(("127.0.0.1", self.backend), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        if self.closed:
+            return
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", self.port))
+        self.sock.listen(64)
+        while not self.closed:
+            try:
+                client, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self.connect, args=(client,), daemon=True).start()
+
+    def connect(self, client):
+        try:
+            agent = socket.create_connection(("127.0.0.1", self.backend), timeout=5)
+        except OSError:
+            client.close()
+            return
+        agent.settimeout(None)
+        threading.Thread(target=self.pump, args=(client, agent, True), daemon=True).start()
+        self.pump(agent, client, False)
+
+    def pump(self, src, dst, inbound):
+        try:
+            while True:
+                data = src.recv(1 << 16)
+                if not data:
+                    break
+                with LOCK:
+                    if inbound:
+                        self.bytes_in += len(data)
+                    else:
+                        self.bytes_out += len(data)
+                dst.sendall(data)
+        except OSError:
+            pass
+        for sock in (src, dst):
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        src.close()
+
+    def close(self):
+        self.closed = True
+        if self.sock:
+            try:            # wakes the accept() of the serving thread, which close() does not
+                self.sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            self.sock.close()
 
 
 class Instance:
@@ -54,6 +134,8 @@ class Instance:
         self.id, self.name, self.gpu, self.price = iid, name, gpu, price
         self.env, self.script, self.granularity = env, script, granularity
         self.storage_price = storage_price   # $/hour while the instance exists
+        self.inet_down_price = self.inet_up_price = 0.0   # $/GB into / out of it
+        self.relays = []                     # one per run (Vast): their counts are the bill
         self.state = "creating"          # creating, running, stopped, terminated
         self.port = free_port()
         self.periods = []                # [start, end|None] while billed
@@ -81,8 +163,15 @@ class Instance:
     def storage_cost(self):
         return self.storage_seconds() * self.storage_price / 3600.0
 
+    def traffic(self):
+        return (sum(r.bytes_in for r in self.relays), sum(r.bytes_out for r in self.relays))
+
+    def bandwidth_cost(self):
+        down, up = self.traffic()
+        return (down * self.inet_down_price + up * self.inet_up_price) / BYTES_PER_GB
+
     def cost(self):
-        return self.compute_cost() + self.storage_cost()
+        return self.compute_cost() + self.storage_cost() + self.bandwidth_cost()
 
     def running_agent(self):
         return any(alive(p) for p in self.agent_pids)
@@ -110,7 +199,10 @@ class Cloud:
         wrapper = self.bin / "gpushim-agent"
         agent = os.environ.get("FAKE_CLOUD_AGENT") or "%s %s" % (sys.executable,
                                                                 HERE / "fake_agent.py")
-        wrapper.write_text("#!/bin/sh\nexec %s \"$@\"\n" % agent)
+        # A real agent (FAKE_CLOUD_AGENT) does not record itself as the stand-in does.
+        record = ("echo \"$$ $*\" >> \"$FAKE_AGENT_RECORD\"\n"
+                  if os.environ.get("FAKE_CLOUD_AGENT") else "")
+        wrapper.write_text("#!/bin/sh\n%sexec %s \"$@\"\n" % (record, agent))
         wrapper.chmod(0o755)
         # Stand-ins of the providers' CLIs inside the image: they ask the fake to stop the
         # instance they run on (checked and acted on by watch()).
@@ -136,9 +228,14 @@ class Cloud:
                     return
                 env = {"PATH": "%s:%s" % (self.bin, os.environ.get("PATH", "")),
                        "HOME": str(inst.dir), "FAKE_AGENT_RECORD": str(inst.dir / "agents.txt")}
-                if self.provider != "lambda":
-                    # Vast and RunPod map the container's agent port to a random public
-                    # port; on loopback the agent listens on that port itself.
+                if self.provider == "vast":
+                    # The public port is the metering relay; the agent listens behind it.
+                    backend = free_port()
+                    env["GPUSHIM_AGENT_PORT"] = str(backend)
+                    inst.relays.append(Relay(inst.port, backend))
+                elif self.provider != "lambda":
+                    # RunPod maps the container's agent port to a random public port; on
+                    # loopback the agent listens on that port itself.
                     env["GPUSHIM_AGENT_PORT"] = str(inst.port)
                 if self.provider == "vast":
                     env.update({"CONTAINER_ID": inst.id, "CONTAINER_API_KEY": inst.secret_key})
@@ -196,6 +293,8 @@ class Cloud:
                 pass
         inst.agent_pids = recorded_pids(inst)
         terminate(inst.agent_pids, 0.02)
+        for relay in inst.relays:
+            relay.close()
         if inst.periods and inst.periods[-1][1] is None:
             inst.periods[-1][1] = time.time()
         if new_state == "terminated" and inst.destroyed_at is None:
@@ -220,6 +319,8 @@ class Cloud:
                                "storage_price": i.storage_price,
                                "storage_seconds": i.storage_seconds(),
                                "storage_cost": i.storage_cost(),
+                               "bytes_in": i.traffic()[0], "bytes_out": i.traffic()[1],
+                               "bandwidth_cost": i.bandwidth_cost(),
                                "halted_by_itself": getattr(i, "halted_by_itself", None),
                                "periods": i.periods, "env_keys": sorted(i.env)}
                               for i in self.instances.values()],
@@ -323,11 +424,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
 # -- Vast.ai ---------------------------------------------------------------------------
 VAST_OFFERS = [
     {"id": 501, "gpu_name": "RTX 4090", "num_gpus": 1, "dph_total": 0.40, "min_bid": 0.20,
-     "storage_cost": 0.15, "geolocation": "Sweden", "reliability2": 0.99},
+     "storage_cost": 0.15, "inet_up_cost": 0.01, "inet_down_cost": 0.005,
+     "geolocation": "Sweden", "reliability2": 0.99},
     {"id": 502, "gpu_name": "RTX 3090", "num_gpus": 1, "dph_total": 0.22, "min_bid": 0.10,
-     "storage_cost": 0.20, "geolocation": "Canada", "reliability2": 0.98},
+     "storage_cost": 0.20, "inet_up_cost": 0.02, "inet_down_cost": 0.01,
+     "geolocation": "Canada", "reliability2": 0.98},
     {"id": 503, "gpu_name": "A100 SXM4", "num_gpus": 1, "dph_total": 1.10, "min_bid": 0.60,
-     "storage_cost": 0.10, "geolocation": "US", "reliability2": 0.99},
+     "storage_cost": 0.10, "inet_up_cost": 0.0, "inet_down_cost": 0.0,
+     "geolocation": "US", "reliability2": 0.99},
 ]
 
 
@@ -372,6 +476,7 @@ def vast(method, path, query, body):
         inst = CLOUD.create(body.get("label", ""), offer["gpu_name"],
                             bid if bid else offer["dph_total"], env, body.get("onstart", ""),
                             "second", storage)
+        inst.inet_down_price, inst.inet_up_price = offer["inet_down_cost"], offer["inet_up_cost"]
         if bid is not None and bid < max(offer["min_bid"], CLOUD.min_bid):
             inst.state = "stopped"          # outbid: created, but stopped
             return 200, {"success": False, "error": "bid_too_low",

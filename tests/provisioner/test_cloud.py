@@ -73,14 +73,14 @@ class Fake:
         return [p for m, p in self.state()["requests"] if m == method and re.search(pattern, p)]
 
 
-def start_fake(gs, tls, provider):
+def start_fake(gs, tls, provider, env=None):
     work = gs.tmp / ("fake-" + provider)
     work.mkdir()
     portfile = work / "port"
     proc = subprocess.Popen([sys.executable, str(HERE / "fake_cloud.py"), provider,
                              str(tls / "srv.pem"), str(tls / "srv.key"), str(portfile),
                              str(work)], stdout=subprocess.DEVNULL,
-                            stderr=open(work / "fake.log", "w"))
+                            stderr=open(work / "fake.log", "w"), env=env)
     wait_for(portfile.exists, 15, "the fake to listen")
     url = "https://127.0.0.1:%s" % portfile.read_text()
     fake = Fake(provider, url, tls / "ca.pem")
@@ -160,6 +160,16 @@ def test_lease_end_to_end(gs, cloud):
     assert sum(r["cost"] for r in rows) >= inst["cost"] - 1e-12 and inst["cost"] > 0
     if cloud.provider == "lambda":       # per-minute billing: both say one minute
         assert rows[0]["billed_seconds"] == inst["billed_seconds"] == 60
+    # The API key is never written down or printed: not in the daemon's log, the ledger
+    # (durable: WAL journal), the CLI's output.
+    state = gs.tmp / "state" / "gpushim"
+    assert gs.ledger("PRAGMA journal_mode") == [("wal",)]
+    for f in state.rglob("*"):
+        if f.is_file():
+            assert KEY.encode() not in f.read_bytes(), f
+    for cmd in (["status"], ["status", "--json"], ["usage"], ["providers", "--json"]):
+        out = gs.cli(*cmd)
+        assert KEY not in out.stdout + out.stderr, cmd
 
 
 def test_offers_sorted_and_filtered(gs, cloud):
@@ -305,9 +315,11 @@ def test_storage_billed_while_stopped_matches_the_bill(gs, cloud):
     assert inst["storage_cost"] <= r["storage_cost"] <= inst["storage_cost"] + 2 * 10.0 / 3600
     csv = gs.cli("usage", "--csv").stdout.splitlines()
     assert csv[0].endswith(",cost,compute_cost,storage_price_per_hour,storage_seconds,"
-                           "storage_cost")
+                           "storage_cost,bytes_in,bytes_out,inet_down_price_per_gb,"
+                           "inet_up_price_per_gb,bandwidth_cost")
     table = gs.cli("usage").stdout
-    assert "storage $%.4f, total $%.4f" % (r["storage_cost"], r["cost"]) in table
+    assert "storage $%.4f + bandwidth $0.0000, total $%.4f" % (r["storage_cost"],
+                                                               r["cost"]) in table
     # Outside its runs, the storage of the stopped time still counts for --since.
     assert len(gs.usage("--since", str(r["stopped_at"] + 1))) == 1
 

@@ -297,3 +297,34 @@ def test_storage_price_is_counted_until_destroyed(gs):
     assert abs(r["cost"] - r["storage_cost"]) < 1e-9 and r["cost"] >= 2
     time.sleep(1.1)                                # destroyed: no longer counting
     assert gs.usage()[0]["storage_cost"] == r["storage_cost"]
+
+
+def test_old_ledger_is_migrated(gs):
+    """A ledger written before storage and traffic were billed gains their columns when
+    opened, and its runs keep their cost with no storage and no traffic."""
+    import sqlite3
+    state = gs.tmp / "state" / "gpushim"
+    state.mkdir(parents=True, mode=0o700)
+    db = sqlite3.connect(str(state / "ledger.db"))
+    db.executescript(
+        "CREATE TABLE instances(provider TEXT NOT NULL, id TEXT NOT NULL, tag TEXT,"
+        " state TEXT, host TEXT, port INT, gpu TEXT, price REAL, offer TEXT, secret_path TEXT,"
+        " created_at REAL, updated_at REAL, PRIMARY KEY(provider, id));"
+        "CREATE TABLE events(seq INTEGER PRIMARY KEY, ts REAL, provider TEXT, instance TEXT,"
+        " event TEXT, price REAL, detail TEXT);"
+        "CREATE TABLE periods(seq INTEGER PRIMARY KEY, provider TEXT, instance TEXT, gpu TEXT,"
+        " price REAL, granularity TEXT, min_seconds INT, started_at REAL, stopped_at REAL,"
+        " reason TEXT);"
+        "INSERT INTO instances VALUES('vast','77','gpushim-old','destroyed','h',1,'RTX 3090',"
+        " 3.6,'502','',1000,1100);"
+        "INSERT INTO periods(provider,instance,gpu,price,granularity,min_seconds,started_at,"
+        " stopped_at,reason) VALUES('vast','77','RTX 3090',3.6,'second',0,1000,1100,'idle');")
+    db.commit()
+    db.close()
+    [r] = gs.usage()
+    assert (r["instance"], r["seconds"], r["bytes_in"], r["bytes_out"]) == ("77", 100, 0, 0)
+    assert r["bandwidth_cost"] == 0 and r["storage_cost"] == 0
+    assert abs(r["cost"] - 0.1) < 1e-12                  # 100 s at $3.60/h
+    cols = {row[1] for row in gs.ledger("PRAGMA table_info(periods)")}
+    assert {"storage_price", "inet_down_price", "inet_up_price", "bytes_in",
+            "bytes_out"} <= cols

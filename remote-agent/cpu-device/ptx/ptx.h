@@ -73,6 +73,45 @@ typedef struct {
   size_t count;
 } ptx_memmap;
 
+/* A texture or surface object as a launch sees it (cuTexObjectCreate / cuSurfObjectCreate):
+ * the resource (array, linear or pitched memory, described in elements) and the sampler. */
+typedef enum {
+  PTX_FMT_U8, PTX_FMT_U16, PTX_FMT_U32, PTX_FMT_S8, PTX_FMT_S16, PTX_FMT_S32,
+  PTX_FMT_F16, PTX_FMT_F32
+} ptx_texfmt;
+enum { PTX_ADDR_WRAP, PTX_ADDR_CLAMP, PTX_ADDR_MIRROR, PTX_ADDR_BORDER };  /* CUaddress_mode */
+/* Geometries of tex / suld / sust (the PTX .1d, .2d, ... modifiers). */
+enum { PTX_GEOM_1D, PTX_GEOM_2D, PTX_GEOM_3D, PTX_GEOM_A1D, PTX_GEOM_A2D, PTX_GEOM_CUBE,
+       PTX_GEOM_ACUBE };
+/* Out-of-range surface accesses (suld/sust .trap, .clamp, .zero). */
+enum { PTX_SURF_TRAP, PTX_SURF_CLAMP, PTX_SURF_ZERO };
+typedef struct {
+  uint64_t handle;
+  uint8_t is_surface;
+  uint8_t format;             /* ptx_texfmt */
+  uint8_t channels;           /* 1, 2 or 4 */
+  uint8_t layered, cubemap;
+  uint8_t addr[3];            /* PTX_ADDR_* per dimension */
+  uint8_t linear_filter, normalized_coords, read_normalized, srgb;
+  float border[4];
+  uint8_t *data;
+  size_t width, height, depth; /* elements; depth counts layers (x6 for cubemaps) when layered */
+  size_t pitch;                /* bytes per row */
+  size_t slice;                /* bytes per 2D slice / layer / face */
+} ptx_texture;
+
+/* Texture fetch as the tex instruction does it: coordinates c (float bits, or s32 with
+ * int_coords; layered geometries put the layer first), result as 4 floats (float_result)
+ * or 4 integers. Filtering and addressing follow the CUDA programming guide's texture
+ * fetching appendix (9-bit linear filtering weights). */
+void ptx_tex_fetch(const ptx_texture *t, int geom, int int_coords, const uint32_t c[4],
+                   int float_result, uint32_t out[4]);
+/* Surface access of `bytes` bytes at byte x c[0] (layered: c[0] = layer, then x, y).
+ * Returns 0 on success, -1 for an out-of-range access under PTX_SURF_TRAP. */
+int ptx_surf_access(const ptx_texture *t, int geom, const int32_t c[4], size_t bytes, int mode,
+                    void *buf, int write);
+size_t ptx_texfmt_size(int format);
+
 /* Receives the formatted text of one device printf call. */
 typedef void (*ptx_print_fn)(const char *text, size_t len, void *user);
 
@@ -86,6 +125,10 @@ typedef struct {
   unsigned max_workers;      /* host threads to spread blocks over; 0 = one per core */
   ptx_print_fn print;        /* this launch's device printf; NULL = the process-wide handler */
   void *print_user;
+  const ptx_texture *textures; /* live texture and surface objects of the context */
+  size_t ntextures;
+  int cooperative;             /* all blocks resident at once, each on its own host thread,
+                                * with a grid-sync workspace (%envreg1:%envreg2) */
 } ptx_launch_config;
 
 /* Parsing. `text` need not be NUL-terminated. On failure returns NULL and writes a

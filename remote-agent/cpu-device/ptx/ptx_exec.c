@@ -11,6 +11,7 @@
 #include "ptx_exec.h"
 
 #include <fenv.h>
+#include <sched.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -152,6 +153,9 @@ static bool global_ok(xctx *x, uint64_t addr, size_t size) {
   /* the launch parameter buffer (reachable through cvta.param) */
   uintptr_t pb = (uintptr_t)x->L->cfg.params;
   if (pb && addr >= pb && addr + size <= pb + x->L->cfg.params_size) return true;
+  /* a cooperative launch's grid-sync workspace (%envreg1:%envreg2) */
+  uintptr_t ws = (uintptr_t)x->L->grid_ws;
+  if (ws && addr >= ws && addr + size <= ws + PTX_GRID_WS_BYTES) return true;
   return false;
 }
 
@@ -337,13 +341,23 @@ static bool frame_alloc(ptx_frame *fr, const ptx_func *fn) {
   return true;
 }
 
+/* %envreg1 and %envreg2 hold the high and low halves of the grid-sync workspace address, the
+ * way cooperative_groups' grid_group reads it (nvcc: bfi of envreg1:envreg2, trap if zero). */
+static uint64_t envreg(const ptx_warp *w, uint64_t n) {
+  uint64_t ws = (uintptr_t)w->blk->L->grid_ws;
+  return n == 1 ? ws >> 32 : n == 2 ? ws & 0xffffffffu : 0;
+}
+
 static void frame_init_sregs(ptx_warp *w, ptx_frame *fr) {
   const ptx_func *fn = fr->fn;
   for (uint32_t i = 0; i < fn->ninits; i++) {
     const ptx_reginit *ri = &fn->inits[i];
     if (ri->sreg < 0) continue;
     uint64_t *row = fr->regs + (size_t)ri->reg * 32;
-    if (ri->sreg == SR_ENVREG) memset(row, 0, 32 * sizeof *row);
+    if (ri->sreg == SR_ENVREG) {
+      uint64_t v = envreg(w, ri->value);
+      for (int l = 0; l < 32; l++) row[l] = v;
+    }
     else memcpy(row, w->sregs[ri->sreg], 32 * sizeof *row);
   }
 }
@@ -754,7 +768,10 @@ ptx_status ptx_run_block(ptx_block *b, uint64_t bi) {
       if (__atomic_load_n(&L->faulted, __ATOMIC_RELAXED)) goto out;
     }
     if (all_done) break;
-    if (yielded) continue;   /* some warp can still run */
+    if (yielded) {             /* some warp can still run */
+      if (L->grid_ws) sched_yield();   /* cooperative: it may wait for another block's thread */
+      continue;
+    }
     /* every warp is finished or waits: release the barrier if all live threads arrived */
     unsigned live = 0, waiting = 0;
     for (unsigned i = 0; i < b->nwarps; i++) {

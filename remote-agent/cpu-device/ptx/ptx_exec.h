@@ -22,7 +22,10 @@ typedef struct ptx_launch_state {
   ptx_status status;
   char err[512];
   uint64_t insn_count;          /* atomic: thread-instructions executed (statistics) */
+  uint32_t *grid_ws;            /* cooperative launches: the grid-sync workspace, else NULL */
 } ptx_launch_state;
+
+#define PTX_GRID_WS_BYTES 16
 
 /* One call frame of a warp. */
 typedef struct {

@@ -48,6 +48,8 @@ typedef enum {
   OP_SHFL, OP_VOTE, OP_MATCH, OP_ACTIVEMASK, OP_REDUX,
   /* asynchronous copies (performed synchronously) */
   OP_CPASYNC,
+  /* textures and surfaces (ptx_tex.c): sub = PTX_GEOM_* or TXQ_*, bop = PTX_SURF_* */
+  OP_TEX, OP_TXQ, OP_SULD, OP_SUST,
   OP_COUNT
 } ptx_opcode;
 
@@ -64,6 +66,9 @@ enum { BARRED_POPC, BARRED_AND, BARRED_OR };
 enum { PRMT_DEFAULT, PRMT_F4E, PRMT_B4E, PRMT_RC8, PRMT_ECL, PRMT_ECR, PRMT_RC16 };
 enum { TESTP_FINITE, TESTP_INFINITE, TESTP_NUMBER, TESTP_NOTANUMBER, TESTP_NORMAL,
        TESTP_SUBNORMAL };
+
+enum { TXQ_WIDTH, TXQ_HEIGHT, TXQ_DEPTH, TXQ_CHANNEL_TYPE, TXQ_CHANNEL_ORDER, TXQ_NORMALIZED,
+       TXQ_FILTER, TXQ_ADDR0, TXQ_ADDR1, TXQ_ADDR2, TXQ_ARRAY_SIZE, TXQ_MIPMAPS, TXQ_SAMPLES };
 
 /* Rounding modes (ptx_insn.rnd). RND_NONE means "the default for this instruction". */
 enum { RND_NONE, RND_RN, RND_RZ, RND_RM, RND_RP, RND_RNI, RND_RZI, RND_RMI, RND_RPI,

@@ -53,6 +53,35 @@ static void run_blocks(ptx_launch_state *L) {
   ptx_block_free(&b);
 }
 
+/* ---- cooperative launches ----
+ * grid.sync() spins until every block of the grid has arrived, so every block needs a host
+ * thread of its own (the driver bounds the grid by occupancy x SMs, as CUDA does). The
+ * calling thread runs block 0; a spinning block yields its core (ptx_run_block). */
+static void *coop_main(void *arg) {
+  run_blocks(arg);
+  return NULL;
+}
+
+static ptx_status launch_cooperative(ptx_launch_state *L) {
+  uint32_t ws[PTX_GRID_WS_BYTES / 4] __attribute__((aligned(16))) = {0};
+  L->grid_ws = ws;
+  uint64_t n = L->nblocks - 1, started = 0;
+  pthread_t *t = n ? calloc(n, sizeof *t) : NULL;
+  if (n && !t) return PTX_ERR_NO_MEMORY;
+  pthread_attr_t at;
+  pthread_attr_init(&at);
+  pthread_attr_setstacksize(&at, 1 << 20);
+  for (; started < n; started++)
+    if (pthread_create(&t[started], &at, coop_main, L) != 0) break;
+  pthread_attr_destroy(&at);
+  if (started < n) record_failure(L, PTX_ERR_OUT_OF_RESOURCES, "cannot start a host thread per block");
+  run_blocks(L);
+  for (uint64_t i = 0; i < started; i++) pthread_join(t[i], NULL);
+  free(t);
+  L->grid_ws = NULL;
+  return L->status;
+}
+
 static void *worker_main(void *arg) {
   (void)arg;
   pthread_mutex_lock(&pool_lock);
@@ -145,6 +174,14 @@ ptx_status ptx_launch(const ptx_kernel *kern, const ptx_launch_config *cfg, char
   L->dyn_off = dyn_off;
   L->shared_size = shared;
   pthread_mutex_init(&L->lock, NULL);
+  if (cfg->cooperative) {
+    ptx_status st = launch_cooperative(L);
+    if (st != PTX_OK && err && errlen) snprintf(err, errlen, "%s", L->err);
+    ptx_thread_insn_count = L->insn_count;
+    pthread_mutex_destroy(&L->lock);
+    free(L);
+    return st;
+  }
 
   unsigned workers = cfg->max_workers ? cfg->max_workers : default_workers();
   if (workers > nblocks) workers = (unsigned)nblocks;

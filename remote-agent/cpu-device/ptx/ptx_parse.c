@@ -340,6 +340,7 @@ static const opname op_table[] = {
   {"redux", OP_REDUX}, {"pmevent", OP_NOP}, {"discard", OP_PREFETCH},
   {"applypriority", OP_PREFETCH}, {"createpolicy", -1}, {"griddepcontrol", OP_NOP},
   {"cp", OP_CPASYNC}, {"bmsk", OP_BMSK}, {"szext", OP_SZEXT},
+  {"tex", OP_TEX}, {"txq", OP_TXQ}, {"suq", OP_TXQ}, {"suld", OP_SULD}, {"sust", OP_SUST},
 };
 
 static int op_from_name(const char *s, size_t n) {
@@ -373,6 +374,17 @@ static const modname prmt_mods[] = {{"f4e", PRMT_F4E}, {"b4e", PRMT_B4E}, {"rc8"
 static const modname testp_mods[] = {
   {"finite", TESTP_FINITE}, {"infinite", TESTP_INFINITE}, {"number", TESTP_NUMBER},
   {"notanumber", TESTP_NOTANUMBER}, {"normal", TESTP_NORMAL}, {"subnormal", TESTP_SUBNORMAL}, {NULL, 0}};
+static const modname geom_mods[] = {
+  {"1d", PTX_GEOM_1D}, {"2d", PTX_GEOM_2D}, {"3d", PTX_GEOM_3D}, {"a1d", PTX_GEOM_A1D},
+  {"a2d", PTX_GEOM_A2D}, {"cube", PTX_GEOM_CUBE}, {"acube", PTX_GEOM_ACUBE}, {NULL, 0}};
+static const modname surf_mods[] = {
+  {"trap", PTX_SURF_TRAP}, {"clamp", PTX_SURF_CLAMP}, {"zero", PTX_SURF_ZERO}, {NULL, 0}};
+static const modname txq_mods[] = {
+  {"width", TXQ_WIDTH}, {"height", TXQ_HEIGHT}, {"depth", TXQ_DEPTH},
+  {"channel_data_type", TXQ_CHANNEL_TYPE}, {"channel_order", TXQ_CHANNEL_ORDER},
+  {"normalized_coords", TXQ_NORMALIZED}, {"filter_mode", TXQ_FILTER}, {"addr_mode_0", TXQ_ADDR0},
+  {"addr_mode_1", TXQ_ADDR1}, {"addr_mode_2", TXQ_ADDR2}, {"array_size", TXQ_ARRAY_SIZE},
+  {"num_mipmap_levels", TXQ_MIPMAPS}, {"num_samples", TXQ_SAMPLES}, {NULL, 0}};
 static const modname barred_mods[] = {{"popc", BARRED_POPC}, {"and", BARRED_AND}, {"or", BARRED_OR}, {NULL, 0}};
 
 /* Modifiers that change nothing for us (memory ordering, scopes, cache hints...). */
@@ -466,6 +478,21 @@ static int apply_mod(parser *P, ptx_insn *in, const char *s, size_t n, int *ntyp
       return 1;
     }
     if ((n == 6 && memcmp(s, "shared", 6) == 0) || (n == 6 && memcmp(s, "global", 6) == 0)) return 1;
+    break;
+  case OP_TEX:
+    /* tex.level / tex.grad sample mip level 0: arrays here have one level */
+    if ((v = find_mod(geom_mods, s, n)) >= 0) { in->sub = (uint8_t)v; return 1; }
+    if ((n == 5 && memcmp(s, "level", 5) == 0) || (n == 4 && memcmp(s, "grad", 4) == 0) ||
+        (n == 4 && memcmp(s, "base", 4) == 0)) return 1;
+    break;
+  case OP_SULD: case OP_SUST:
+    if ((v = find_mod(geom_mods, s, n)) >= 0 && v <= PTX_GEOM_A2D) { in->sub = (uint8_t)v; return 1; }
+    if ((v = find_mod(surf_mods, s, n)) >= 0) { in->bop = (uint8_t)v; return 1; }
+    if (n == 1 && s[0] == 'b') return 1;
+    return 0;   /* sust.p (formatted stores) and the rest */
+  case OP_TXQ:
+    if ((v = find_mod(txq_mods, s, n)) >= 0) { in->sub = (uint8_t)v; return 1; }
+    if (n == 5 && memcmp(s, "level", 5) == 0) return 1;
     break;
   case OP_ISSPACEP: case OP_CVTA:
     if ((v = find_mod(space_mods, s, n)) >= 0) { in->space = (uint8_t)v; return 1; }
@@ -725,6 +752,23 @@ static void parse_operand(parser *P, ptx_insn *in, ptx_operand *o, int idx) {
   if (neg && o->kind != OK_REG) fatal(P, "negated operand");
 }
 
+/* [handle, {coordinates}] of tex/suld/sust, or [handle] of txq/suq: the handle (a .u64
+ * texture or surface object) becomes operand idx, the coordinate vector idx+1. */
+static int parse_tex_address(parser *P, ptx_insn *in, int idx) {
+  next(P);
+  if (tok(P)->kind != TK_IDENT) fatal(P, "bad texture operand");
+  parse_operand(P, in, &in->o[idx], idx);
+  if (in->o[idx].kind != OK_REG) fatal(P, "texture references are not supported (use texture objects)");
+  idx++;
+  if (accept_punct(P, ',')) {
+    if (idx >= 5 || !is_punct(P, '{')) fatal(P, "bad texture coordinates");
+    parse_operand(P, in, &in->o[idx], idx);
+    idx++;
+  }
+  expect_punct(P, ']');
+  return idx;
+}
+
 static ptx_insn *new_insn(parser *P) {
   ptx_func *f = P->fn;
   GROW(f->code, f->ncode, f->capcode);
@@ -794,6 +838,11 @@ static void parse_instruction(parser *P) {
   int idx = 0;
   while (!is_punct(P, ';')) {
     if (idx >= 5) fatal(P, "too many operands");
+    if (in->op >= OP_TEX && in->op <= OP_SUST && is_punct(P, '[')) {
+      idx = parse_tex_address(P, in, idx);
+      if (!accept_punct(P, ',')) break;
+      continue;
+    }
     parse_operand(P, in, &in->o[idx], idx);
     if (idx == 0 && is_punct(P, '|')) {
       next(P);
