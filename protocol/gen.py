@@ -464,7 +464,10 @@ def gen_drv_h(rows):
              'cuFuncGetParamInfo', 'cuMemcpyHtoDAsync', 'cuMemcpyDtoHAsync', 'cuMemcpyHtoD',
              'cuMemcpyDtoH', 'cuStreamSynchronize', 'cuMemFree', 'cuModuleUnload',
              'cuLibraryUnload', 'cuStreamDestroy', 'cuEventDestroy', 'cuGetErrorName',
-             'cuCtxPopCurrent']
+             'cuCtxPopCurrent', 'cuLaunchCooperativeKernel',
+             # arrays, texture and surface objects (remote-agent/dispatch/custom_tex.c)
+             'cuArray3DCreate', 'cuArrayDestroy', 'cuMemcpy3DAsync', 'cuTexObjectCreate',
+             'cuTexObjectDestroy', 'cuSurfObjectCreate', 'cuSurfObjectDestroy']
     names = []
     for r in rows:
         if not r.wire_only and r.mode != 'local' and r.name not in names:

@@ -35,8 +35,10 @@ static const struct command commands[] = {
     { "usage", cmd_usage, "the ledger: billed runs and their cost",
       "gpushim usage [--json | --csv] [--since TIME] [--until TIME] [--provider NAME]\n"
       "  TIME is 'YYYY-MM-DD', 'YYYY-MM-DD HH:MM:SS' (UTC) or seconds since the epoch.\n"
-      "  Cost is what the provider bills: the run's seconds rounded up to its billing\n"
-      "  granularity, at least its minimum charge, times the hourly price.", 0 },
+      "  Cost is what the provider bills: compute (the run's seconds rounded up to its\n"
+      "  billing granularity, at least its minimum charge, times the hourly price) +\n"
+      "  storage (while the instance exists, stopped included) + bandwidth (the bytes\n"
+      "  its agent moved in and out, times the provider's $/GB; Vast only).", 0 },
     { "offers", cmd_offers, "cheapest matching offers across configured providers",
       "gpushim offers [--json] [--gpu NAME] [--max-price DOLLARS_PER_HOUR]\n"
       "               [--provider NAME] [--limit N]\n"

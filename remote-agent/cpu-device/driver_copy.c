@@ -206,6 +206,21 @@ static CUresult resolve_side(CUmemorytype type, const void *host, CUdeviceptr de
   }
 }
 
+/* The region (x bytes, y, z) + extent of a copy must lie inside an array side (checked before
+ * any address arithmetic, so offsets cannot wrap into other memory). */
+static CUresult check_array_region(CUmemorytype type, CUarray a, size_t x, size_t y, size_t z, const CUDA_MEMCPY3D *c) {
+  uintptr_t data;
+  size_t pitch, height, bytes;
+  if (type != CU_MEMORYTYPE_ARRAY) return CUDA_SUCCESS;
+  CUresult r = cpudev_array_layout(a, &data, &pitch, &height, &bytes);
+  if (r) return r;
+  size_t depth = bytes / (pitch * height);
+  if (x > pitch || c->WidthInBytes > pitch - x || y > height || c->Height > height - y || z > depth ||
+      c->Depth > depth - z)
+    return CUDA_ERROR_INVALID_VALUE;
+  return CUDA_SUCCESS;
+}
+
 static CUresult copy_3d(const CUDA_MEMCPY3D *c, CUstream h, int ptds, int sync) {
   if (!c || c->srcLOD || c->dstLOD || c->reserved0 || c->reserved1) return CUDA_ERROR_INVALID_VALUE;
   uintptr_t dst, src;
@@ -216,6 +231,8 @@ static CUresult copy_3d(const CUDA_MEMCPY3D *c, CUstream h, int ptds, int sync) 
   size_t sheight = c->srcHeight ? c->srcHeight : c->Height;
   CUresult r = resolve_side(c->dstMemoryType, c->dstHost, c->dstDevice, c->dstArray, &dst, &dk, &dpitch, &dheight);
   if (!r) r = resolve_side(c->srcMemoryType, c->srcHost, c->srcDevice, c->srcArray, &src, &sk, &spitch, &sheight);
+  if (!r) r = check_array_region(c->dstMemoryType, c->dstArray, c->dstXInBytes, c->dstY, c->dstZ, c);
+  if (!r) r = check_array_region(c->srcMemoryType, c->srcArray, c->srcXInBytes, c->srcY, c->srcZ, c);
   if (r) return r;
   if ((c->Height > 1 || c->Depth > 1) && (dpitch < c->WidthInBytes || spitch < c->WidthInBytes))
     return CUDA_ERROR_INVALID_VALUE;

@@ -270,8 +270,8 @@ CUresult gs_agent_cuKernelGetFunction(agent_session *s, cuKernelGetFunction_args
   return pack_params(s, r->pFunc, &r->params.params_val, &r->params.params_len);
 }
 
-CUresult gs_agent_gs_launch(agent_session *s, gs_launch_args *a, void *r) {
-  (void)r;
+/* Both launches: cuLaunchKernel, or cuLaunchCooperativeKernel when coop. */
+static CUresult launch(agent_session *s, const gs_launch_args *a, int coop) {
   gs_handle_slot *h;
   CUresult e = func_params(s, a->f, &h);
   if (e) return e;
@@ -289,10 +289,27 @@ CUresult gs_agent_gs_launch(agent_session *s, gs_launch_args *a, void *r) {
     }
     argv[i] = a->params.params_val + off;
   }
-  e = s->drv->cuLaunchKernel((CUfunction)h->real, a->gx, a->gy, a->gz, a->bx, a->by, a->bz,
-                             a->shmem, (CUstream)stream, h->nparams ? argv : NULL, NULL);
+  if (coop && !s->drv->cuLaunchCooperativeKernel) e = CUDA_ERROR_NOT_SUPPORTED;
+  else if (coop)
+    e = s->drv->cuLaunchCooperativeKernel((CUfunction)h->real, a->gx, a->gy, a->gz, a->bx, a->by, a->bz,
+                                          a->shmem, (CUstream)stream, h->nparams ? argv : NULL);
+  else
+    e = s->drv->cuLaunchKernel((CUfunction)h->real, a->gx, a->gy, a->gz, a->bx, a->by, a->bz,
+                               a->shmem, (CUstream)stream, h->nparams ? argv : NULL, NULL);
   if (argv != argv_small) free(argv);
   return e;
+}
+
+CUresult gs_agent_gs_launch(agent_session *s, gs_launch_args *a, void *r) {
+  (void)r;
+  return launch(s, a, 0);
+}
+
+CUresult gs_agent_gs_launch_coop(agent_session *s, gs_launch_coop_args *a, void *r) {
+  (void)r;
+  gs_launch_args b = {a->f, a->gx, a->gy, a->gz, a->bx, a->by, a->bz, a->shmem, a->stream,
+                      {a->params.params_len, a->params.params_val}};
+  return launch(s, &b, 1);
 }
 
 /* ---- copies -------------------------------------------------------------------------------- */

@@ -241,6 +241,12 @@ CUresult gs_handle_new(agent_session *s, int kind, void *real, uint64_t *id) {
   return CUDA_SUCCESS;
 }
 
+uint64_t gs_handle_find_real(agent_session *s, int kind, void *real) {
+  for (size_t i = 0; i < s->nslots; i++)
+    if (s->slots[i].real == real && s->slots[i].kind == kind) return make_id(kind, s->slots[i].gen, i);
+  return 0;
+}
+
 static void slot_clear(gs_handle_slot *h) {
   free(h->params);
   h->params = NULL;
@@ -358,6 +364,9 @@ static void release_kind(agent_session *s, int kind, CUcontext ctx) {
     case GS_H_STREAM: if (d->cuStreamDestroy) d->cuStreamDestroy((CUstream)h->real); break;
     case GS_H_MOD: if (d->cuModuleUnload) d->cuModuleUnload((CUmodule)h->real); break;
     case GS_H_LIB: if (d->cuLibraryUnload) d->cuLibraryUnload((CUlibrary)h->real); break;
+    case GS_H_TEXOBJ: if (d->cuTexObjectDestroy) d->cuTexObjectDestroy((CUtexObject)(uintptr_t)h->real); break;
+    case GS_H_SURFOBJ: if (d->cuSurfObjectDestroy) d->cuSurfObjectDestroy((CUsurfObject)(uintptr_t)h->real); break;
+    case GS_H_ARRAY: if (d->cuArrayDestroy) d->cuArrayDestroy((CUarray)h->real); break;
     case GS_H_CTX:
       if (h->real != s->ctx) d->cuCtxDestroy((CUcontext)h->real);
       break;
@@ -390,6 +399,9 @@ void gs_session_release_in(agent_session *s, CUcontext ctx) {
   s->drv->cuCtxSynchronize();
   release_kind(s, GS_H_EVENT, ctx);
   release_kind(s, GS_H_STREAM, ctx);
+  release_kind(s, GS_H_TEXOBJ, ctx);
+  release_kind(s, GS_H_SURFOBJ, ctx);
+  release_kind(s, GS_H_ARRAY, ctx);
   free_allocations(s, ctx);
   release_kind(s, GS_H_MOD, ctx);
   release_kind(s, GS_H_LIB, ctx);

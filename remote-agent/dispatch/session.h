@@ -16,7 +16,7 @@
 /* Kinds of client-visible handles; a handle id carries its kind, so a stream id passed where an
  * event is expected is rejected. */
 enum { GS_H_NONE = 0, GS_H_CTX, GS_H_MOD, GS_H_FUNC, GS_H_STREAM, GS_H_EVENT, GS_H_LIB,
-       GS_H_KERNEL, GS_H_KINDS };
+       GS_H_KERNEL, GS_H_ARRAY, GS_H_TEXOBJ, GS_H_SURFOBJ, GS_H_KINDS };
 
 typedef struct {
   void *real;          /* the driver's handle; NULL = free slot */
@@ -69,6 +69,8 @@ extern const gs_agent_proc gs_agent_procs[GS_PROC_LIMIT];
 CUresult gs_handle_get(agent_session *s, int kind, uint64_t id, void **real);
 CUresult gs_handle_new(agent_session *s, int kind, void *real, uint64_t *id);
 void gs_handle_drop(agent_session *s, int kind, uint64_t id);
+/* The id of the live handle of `kind` whose driver handle is `real`, or 0. */
+uint64_t gs_handle_find_real(agent_session *s, int kind, void *real);
 gs_handle_slot *gs_handle_slot_of(agent_session *s, int kind, uint64_t id);
 CUresult gs_device_get(agent_session *s, int client_ordinal, CUdevice *dev);
 

@@ -216,6 +216,8 @@ static CUresult forward_now(void) {
 }
 
 CUresult gs_enqueue(uint32_t proc, xdrproc_t xargs, void *args, const gs_pending *p) {
+  CUresult pe = gs_uvm_push();          /* managed/mapped host writes go first (uvm.c) */
+  if (pe) return pe;
   uint64_t ctx = gs_client_current_ctx();
   if (!G.sent_ctx_known || G.sent_ctx != ctx) {
     gs_set_ctx_args a = {ctx};
@@ -228,6 +230,7 @@ CUresult gs_enqueue(uint32_t proc, xdrproc_t xargs, void *args, const gs_pending
   gs_pending q = *p;
   q.proc = proc;
   CUresult e = enqueue_one(proc, xargs, args, &q);
+  if (e == CUDA_SUCCESS && !p->status_out && !p->decode && proc != GS_gs_set_ctx) gs_uvm_touch();
   if (e != CUDA_SUCCESS || p->status_out) return e;
   if (!batching_enabled()) return forward_now();
   if (G.reply_bytes >= MAX_REPLY_BYTES) return send_queue(1) ? CUDA_ERROR_LAUNCH_FAILED : drain();
@@ -368,6 +371,12 @@ CUresult gs_flush(int wait) {
   if (!wait) return CUDA_SUCCESS;
   CUresult e = drain();
   if (e) return e;
+  if (gs_uvm_queue_pull(G.deferred == CUDA_SUCCESS && sticky_error() == CUDA_SUCCESS)) {
+    int sent = send_queue(1);           /* the device's writes to managed/mapped memory */
+    e = sent < 0 ? CUDA_ERROR_LAUNCH_FAILED : drain();
+    gs_uvm_pulled();
+    if (e) return e;
+  }
   e = G.deferred;
   G.deferred = CUDA_SUCCESS;
   note_fatal(e);

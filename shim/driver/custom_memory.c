@@ -103,6 +103,9 @@ GS_EXPORT CUresult CUDAAPI cuDevicePrimaryCtxReset(CUdevice dev) {
 
 GS_EXPORT CUresult CUDAAPI cuMemFree(CUdeviceptr dptr) {
   if (dptr == 0) return CUDA_SUCCESS;
+  gs_uvm_info u;
+  if (gs_uvm_find(dptr, 0, &u) >= 0 && u.kind == GS_UVM_MANAGED)
+    return gs_uvm_free(dptr, GS_UVM_MANAGED);
   if (gs_client_forget_alloc(dptr) < 0) return CUDA_ERROR_INVALID_VALUE;
   cuMemFree_args a = {dptr};
   return gs_call(GS_cuMemFree, 0, (xdrproc_t)xdr_cuMemFree_args, &a, 0, 0);
@@ -165,11 +168,19 @@ static int host_find(uintptr_t p, host_range *out) {
   return rc;
 }
 
+/* DEVICEMAP memory is shared with the device (uvm.c); other page-locked memory is plain. */
 GS_EXPORT CUresult CUDAAPI cuMemHostAlloc(void **pp, size_t bytesize, unsigned int Flags) {
   if (!pp || bytesize == 0) return CUDA_ERROR_INVALID_VALUE;
-  if (posix_memalign(pp, 4096, bytesize) != 0) return CUDA_ERROR_OUT_OF_MEMORY;
+  int mapped = (Flags & CU_MEMHOSTALLOC_DEVICEMAP) != 0;
+  if (mapped) {
+    CUresult e = gs_uvm_alloc(pp, bytesize, GS_UVM_HOSTALLOC, Flags);
+    if (e) return e;
+  } else if (posix_memalign(pp, 4096, bytesize) != 0) {
+    return CUDA_ERROR_OUT_OF_MEMORY;
+  }
   if (host_note(*pp, bytesize, Flags, 0) < 0) {
-    free(*pp);
+    if (mapped) gs_uvm_free((uintptr_t)*pp, GS_UVM_HOSTALLOC);
+    else free(*pp);
     *pp = NULL;
     return CUDA_ERROR_OUT_OF_MEMORY;
   }
@@ -183,6 +194,8 @@ GS_EXPORT CUresult CUDAAPI cuMemAllocHost(void **pp, size_t bytesize) {
 GS_EXPORT CUresult CUDAAPI cuMemFreeHost(void *p) {
   if (!p) return CUDA_SUCCESS;
   if (host_forget(p, 0) < 0) return CUDA_ERROR_INVALID_VALUE;
+  gs_uvm_info u;
+  if (gs_uvm_find((uintptr_t)p, 0, &u) >= 0) return gs_uvm_free((uintptr_t)p, GS_UVM_HOSTALLOC);
   free(p);
   return CUDA_SUCCESS;
 }
@@ -191,19 +204,33 @@ GS_EXPORT CUresult CUDAAPI cuMemHostRegister(void *p, size_t bytesize, unsigned 
   if (!p || !bytesize) return CUDA_ERROR_INVALID_VALUE;
   host_range h;
   if (host_find((uintptr_t)p, &h) == 0) return CUDA_ERROR_HOST_MEMORY_ALREADY_REGISTERED;
-  return host_note(p, bytesize, Flags, 1) < 0 ? CUDA_ERROR_OUT_OF_MEMORY : CUDA_SUCCESS;
+  if (Flags & CU_MEMHOSTREGISTER_DEVICEMAP) {
+    CUresult e = gs_uvm_register(p, bytesize, Flags);
+    if (e) return e;
+  }
+  if (host_note(p, bytesize, Flags, 1) == 0) return CUDA_SUCCESS;
+  if (Flags & CU_MEMHOSTREGISTER_DEVICEMAP) gs_uvm_free((uintptr_t)p, GS_UVM_REGISTERED);
+  return CUDA_ERROR_OUT_OF_MEMORY;
 }
 
 GS_EXPORT CUresult CUDAAPI cuMemHostUnregister(void *p) {
   if (!p) return CUDA_ERROR_INVALID_VALUE;
-  return host_forget(p, 1) < 0 ? CUDA_ERROR_HOST_MEMORY_NOT_REGISTERED : CUDA_SUCCESS;
+  if (host_forget(p, 1) < 0) return CUDA_ERROR_HOST_MEMORY_NOT_REGISTERED;
+  gs_uvm_info u;
+  if (gs_uvm_find((uintptr_t)p, 0, &u) >= 0 && u.kind == GS_UVM_REGISTERED)
+    return gs_uvm_free((uintptr_t)p, GS_UVM_REGISTERED);
+  return CUDA_SUCCESS;
 }
 
-/* Host memory never maps into the remote device's address space. */
+/* Mapped host memory's device address (uvm.c keeps the twin); Flags must be 0. */
 GS_EXPORT CUresult CUDAAPI cuMemHostGetDevicePointer(CUdeviceptr *pdptr, void *p,
                                                      unsigned int Flags) {
-  (void)pdptr, (void)p, (void)Flags;
-  return CUDA_ERROR_NOT_SUPPORTED;
+  gs_uvm_info u;
+  if (!pdptr || !p || Flags != 0) return CUDA_ERROR_INVALID_VALUE;
+  if (gs_uvm_find((uintptr_t)p, 1, &u) < 0 || u.kind == GS_UVM_MANAGED)
+    return CUDA_ERROR_INVALID_VALUE;
+  *pdptr = u.dev + ((uintptr_t)p - u.host);
+  return CUDA_SUCCESS;
 }
 
 GS_EXPORT CUresult CUDAAPI cuMemHostGetFlags(unsigned int *pFlags, void *p) {
@@ -213,11 +240,15 @@ GS_EXPORT CUresult CUDAAPI cuMemHostGetFlags(unsigned int *pFlags, void *p) {
   return CUDA_SUCCESS;
 }
 
-/* Managed memory would have to live on both machines at once: not offered. */
+/* Managed memory: a host copy at the device allocation's address, kept coherent (uvm.c). */
 GS_EXPORT CUresult CUDAAPI cuMemAllocManaged(CUdeviceptr *dptr, size_t bytesize,
                                              unsigned int flags) {
-  (void)dptr, (void)bytesize, (void)flags;
-  return CUDA_ERROR_NOT_SUPPORTED;
+  if (!dptr || !bytesize || (flags != CU_MEM_ATTACH_GLOBAL && flags != CU_MEM_ATTACH_HOST))
+    return CUDA_ERROR_INVALID_VALUE;
+  void *p = NULL;
+  CUresult e = gs_uvm_alloc(&p, bytesize, GS_UVM_MANAGED, flags);
+  if (e == CUDA_SUCCESS) *dptr = (CUdeviceptr)(uintptr_t)p;
+  return e;
 }
 
 /* ---- pointer attributes, from the client's own table ------------------------------------- */
@@ -225,6 +256,11 @@ GS_EXPORT CUresult CUDAAPI cuMemAllocManaged(CUdeviceptr *dptr, size_t bytesize,
 /* Page-locked host memory: a host pointer, not reachable from the (remote) device. */
 static CUresult host_pointer_attribute(void *data, CUpointer_attribute attr, CUdeviceptr ptr,
                                        const host_range *h) {
+  gs_uvm_info u;
+  if (attr == CU_POINTER_ATTRIBUTE_DEVICE_POINTER && gs_uvm_find(ptr, 1, &u) >= 0) {
+    *(CUdeviceptr *)data = u.dev + (ptr - u.host);     /* mapped: its device twin */
+    return CUDA_SUCCESS;
+  }
   switch (attr) {
   case CU_POINTER_ATTRIBUTE_CONTEXT:
     *(CUcontext *)data = (CUcontext)(uintptr_t)gs_client_current_ctx();
@@ -241,7 +277,31 @@ static CUresult host_pointer_attribute(void *data, CUpointer_attribute attr, CUd
   return CUDA_SUCCESS;
 }
 
+/* Managed memory: one address on host and device. */
+static CUresult managed_pointer_attribute(void *data, CUpointer_attribute attr, CUdeviceptr ptr,
+                                          const gs_uvm_info *u) {
+  switch (attr) {
+  case CU_POINTER_ATTRIBUTE_CONTEXT:
+    *(CUcontext *)data = (CUcontext)(uintptr_t)gs_client_current_ctx();
+    break;
+  case CU_POINTER_ATTRIBUTE_MEMORY_TYPE: *(unsigned *)data = CU_MEMORYTYPE_DEVICE; break;
+  case CU_POINTER_ATTRIBUTE_DEVICE_POINTER: *(CUdeviceptr *)data = ptr; break;
+  case CU_POINTER_ATTRIBUTE_HOST_POINTER: *(void **)data = (void *)(uintptr_t)ptr; break;
+  case CU_POINTER_ATTRIBUTE_IS_MANAGED: *(int *)data = 1; break;
+  case CU_POINTER_ATTRIBUTE_MAPPED: *(int *)data = 1; break;
+  case CU_POINTER_ATTRIBUTE_DEVICE_ORDINAL: *(int *)data = 0; break;
+  case CU_POINTER_ATTRIBUTE_RANGE_START_ADDR: *(CUdeviceptr *)data = u->host; break;
+  case CU_POINTER_ATTRIBUTE_RANGE_SIZE: *(size_t *)data = u->size; break;
+  case CU_POINTER_ATTRIBUTE_BUFFER_ID: *(unsigned long long *)data = u->host; break;
+  default: return CUDA_ERROR_NOT_SUPPORTED;
+  }
+  return CUDA_SUCCESS;
+}
+
 static CUresult pointer_attribute(void *data, CUpointer_attribute attr, CUdeviceptr ptr) {
+  gs_uvm_info u;
+  if (gs_uvm_find(ptr, 1, &u) >= 0 && u.kind == GS_UVM_MANAGED)
+    return managed_pointer_attribute(data, attr, ptr, &u);
   alloc a = {0};
   int device = find_alloc(ptr, &a) == 0;
   host_range h;
@@ -349,6 +409,14 @@ static CUresult queue_dtod(CUdeviceptr dst, CUdeviceptr src, size_t n, uint64_t 
   return gs_enqueue(GS_cuMemcpyDtoDAsync, (xdrproc_t)xdr_cuMemcpyDtoDAsync_args, &a, &p);
 }
 
+CUresult gs_client_queue_htod(CUdeviceptr dst, const uint8_t *src, size_t n, uint64_t stream) {
+  return queue_htod(dst, src, n, stream);
+}
+
+CUresult gs_client_queue_dtoh(uint8_t *dst, CUdeviceptr src, size_t n, uint64_t stream) {
+  return queue_dtoh(dst, src, n, stream);
+}
+
 enum { DIR_HH, DIR_HD, DIR_DH, DIR_DD };
 
 static int direction(CUdeviceptr dst, CUdeviceptr src) {
@@ -427,6 +495,8 @@ static CUresult copy2d(const CUDA_MEMCPY2D *c, CUstream stream, int sync) {
   CUdeviceptr src = 0, dst = 0;
   int sd = side(c->srcMemoryType, c->srcDevice, c->srcHost, &src);
   int dd = side(c->dstMemoryType, c->dstDevice, c->dstHost, &dst);
+  if (c->srcMemoryType == CU_MEMORYTYPE_ARRAY || c->dstMemoryType == CU_MEMORYTYPE_ARRAY)
+    return gs_copy2d_array(c, stream);                   /* custom_texture.c */
   if (sd < 0 || dd < 0) return CUDA_ERROR_NOT_SUPPORTED;
   if (c->Height && c->WidthInBytes &&
       (c->srcPitch < c->WidthInBytes || c->dstPitch < c->WidthInBytes || !src || !dst))

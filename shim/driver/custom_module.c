@@ -328,14 +328,27 @@ static CUresult parse_extra(void **extra, void **buf, size_t *size) {
   return (*buf || *size == 0) ? CUDA_SUCCESS : CUDA_ERROR_INVALID_VALUE;
 }
 
-GS_EXPORT CUresult CUDAAPI cuLaunchKernel(CUfunction f, unsigned int gridDimX,
-                                          unsigned int gridDimY, unsigned int gridDimZ,
-                                          unsigned int blockDimX, unsigned int blockDimY,
-                                          unsigned int blockDimZ, unsigned int sharedMemBytes,
-                                          CUstream hStream, void **kernelParams, void **extra) {
+/* Cooperative launches: the grid must fit on the device at once (occupancy x SMs), checked
+ * here so CUDA_ERROR_COOPERATIVE_LAUNCH_TOO_LARGE comes back from the launch call itself. */
+static CUresult check_cooperative(CUfunction f, const unsigned g[3], const unsigned b[3], unsigned shmem) {
+  CUdevice dev;
+  int sms, per_sm;
+  CUresult e = cuCtxGetDevice(&dev);
+  if (!e) e = cuDeviceGetAttribute(&sms, CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, dev);
+  if (!e) e = cuOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, f, (int)(b[0] * b[1] * b[2]), shmem);
+  if (e) return e;
+  if ((uint64_t)g[0] * g[1] * g[2] > (uint64_t)per_sm * (uint64_t)sms) return CUDA_ERROR_COOPERATIVE_LAUNCH_TOO_LARGE;
+  return CUDA_SUCCESS;
+}
+
+static CUresult launch_grid(CUfunction f, unsigned int gridDimX, unsigned int gridDimY, unsigned int gridDimZ,
+                            unsigned int blockDimX, unsigned int blockDimY, unsigned int blockDimZ,
+                            unsigned int sharedMemBytes, CUstream hStream, void **kernelParams, void **extra,
+                            int coop) {
   if (!f) return CUDA_ERROR_INVALID_HANDLE;
   const unsigned g[3] = {gridDimX, gridDimY, gridDimZ}, b[3] = {blockDimX, blockDimY, blockDimZ};
   CUresult e = check_launch(g, b);
+  if (!e && coop) e = check_cooperative(f, g, b, sharedMemBytes);
   if (e) return e;
   if (sharedMemBytes > 0) {
     /* over the function's dynamic shared memory limit: refused at once, as a device does */
@@ -371,17 +384,44 @@ GS_EXPORT CUresult CUDAAPI cuLaunchKernel(CUfunction f, unsigned int gridDimX,
   gs_launch_args a = {(uint64_t)(uintptr_t)f, gridDimX, gridDimY, gridDimZ, blockDimX, blockDimY,
                       blockDimZ, sharedMemBytes, (uint64_t)(uintptr_t)hStream,
                       {(u_int)size, (char *)buf}};
-  e = gs_call(GS_gs_launch, 0, (xdrproc_t)xdr_gs_launch_args, &a, 0, 0);
+  if (coop) {
+    gs_launch_coop_args c = {a.f, a.gx, a.gy, a.gz, a.bx, a.by, a.bz, a.shmem, a.stream,
+                             {a.params.params_len, a.params.params_val}};
+    e = gs_call(GS_gs_launch_coop, 0, (xdrproc_t)xdr_gs_launch_coop_args, &c, 0, 0);
+  } else {
+    e = gs_call(GS_gs_launch, 0, (xdrproc_t)xdr_gs_launch_args, &a, 0, 0);
+  }
   free(heap);
   return e;
 }
 
-/* The extended launch: its configuration's dimensions, shared memory and stream; launch
- * attributes (clusters, cooperative, priorities...) are not forwarded yet. */
+GS_EXPORT CUresult CUDAAPI cuLaunchKernel(CUfunction f, unsigned int gridDimX,
+                                          unsigned int gridDimY, unsigned int gridDimZ,
+                                          unsigned int blockDimX, unsigned int blockDimY,
+                                          unsigned int blockDimZ, unsigned int sharedMemBytes,
+                                          CUstream hStream, void **kernelParams, void **extra) {
+  return launch_grid(f, gridDimX, gridDimY, gridDimZ, blockDimX, blockDimY, blockDimZ, sharedMemBytes,
+                     hStream, kernelParams, extra, 0);
+}
+
+GS_EXPORT CUresult CUDAAPI cuLaunchCooperativeKernel(CUfunction f, unsigned int gridDimX,
+                                                     unsigned int gridDimY, unsigned int gridDimZ,
+                                                     unsigned int blockDimX, unsigned int blockDimY,
+                                                     unsigned int blockDimZ, unsigned int sharedMemBytes,
+                                                     CUstream hStream, void **kernelParams) {
+  return launch_grid(f, gridDimX, gridDimY, gridDimZ, blockDimX, blockDimY, blockDimZ, sharedMemBytes,
+                     hStream, kernelParams, NULL, 1);
+}
+
+/* The extended launch: its configuration's dimensions, shared memory and stream, and the
+ * cooperative attribute; other launch attributes (clusters, priorities...) are not forwarded. */
 GS_EXPORT CUresult CUDAAPI cuLaunchKernelEx(const CUlaunchConfig *config, CUfunction f,
                                             void **kernelParams, void **extra) {
   if (!config || (config->numAttrs && !config->attrs)) return CUDA_ERROR_INVALID_VALUE;
-  return cuLaunchKernel(f, config->gridDimX, config->gridDimY, config->gridDimZ,
+  int coop = 0;
+  for (unsigned i = 0; i < config->numAttrs; i++)
+    if (config->attrs[i].id == CU_LAUNCH_ATTRIBUTE_COOPERATIVE) coop = config->attrs[i].value.cooperative != 0;
+  return launch_grid(f, config->gridDimX, config->gridDimY, config->gridDimZ,
                         config->blockDimX, config->blockDimY, config->blockDimZ,
-                        config->sharedMemBytes, config->hStream, kernelParams, extra);
+                        config->sharedMemBytes, config->hStream, kernelParams, extra, coop);
 }

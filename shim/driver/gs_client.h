@@ -56,6 +56,9 @@ CUresult gs_flush(int wait);
 /* Result decoder for a gs_memcpy_dtoh chunk: straight into p->dst. */
 int gs_decode_dtoh_chunk(XDR *x, gs_pending *p);
 
+/* A 2D copy with an array side (custom_texture.c): sent as 3D copies, synchronously. */
+CUresult gs_copy2d_array(const CUDA_MEMCPY2D *c, CUstream stream);
+
 /* The calling thread's current context id (0 = none), kept on the client. */
 uint64_t gs_client_current_ctx(void);
 
@@ -63,6 +66,28 @@ uint64_t gs_client_current_ctx(void);
 void gs_client_note_alloc(CUdeviceptr p, uint64_t size, int global);
 int gs_client_forget_alloc(CUdeviceptr p);        /* 0, or -1 if p is no allocation's base */
 int gs_client_is_device(CUdeviceptr p);
+
+/* Chunked copies for hand-written halves (lock held, between gs_begin and gs_end). */
+CUresult gs_client_queue_htod(CUdeviceptr dst, const uint8_t *src, size_t n, uint64_t stream);
+CUresult gs_client_queue_dtoh(uint8_t *dst, CUdeviceptr src, size_t n, uint64_t stream);
+
+/* Managed and mapped host memory across the link (uvm.c). */
+enum { GS_UVM_MANAGED = 1, GS_UVM_HOSTALLOC, GS_UVM_REGISTERED };
+typedef struct {
+  int kind;
+  unsigned flags;
+  uintptr_t host;
+  CUdeviceptr dev;
+  size_t size;
+} gs_uvm_info;
+CUresult gs_uvm_alloc(void **pp, size_t size, int kind, unsigned flags);
+CUresult gs_uvm_register(void *p, size_t size, unsigned flags);
+CUresult gs_uvm_free(uintptr_t p, int kind);
+int gs_uvm_find(uintptr_t p, int any, gs_uvm_info *out);  /* slot, or -1 */
+CUresult gs_uvm_push(void);              /* lock held: host writes to the device */
+void gs_uvm_touch(void);                 /* lock held: device work was queued */
+int gs_uvm_queue_pull(int ok);           /* lock held: queue device writes back; count */
+void gs_uvm_pulled(void);                /* lock held: the pull's replies are in */
 
 /* cuGetProcAddress("cuCtxCreate", version): the entry point whose signature that version knew. */
 void *gs_client_ctx_create_for_version(int cudaVersion);

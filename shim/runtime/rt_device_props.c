@@ -125,5 +125,6 @@ RT_EXPORT cudaError_t cudaGetDeviceProperties(struct cudaDeviceProp *prop, int d
   for (size_t i = 0; i < sizeof prop_fields / sizeof prop_fields[0]; i++)
     rt_store_field(prop, prop_fields[i].offset, prop_fields[i].kind,
                    rt_device_attribute(device, prop_fields[i].attribute));
+  prop->memoryPoolsSupported = 1; /* the runtime keeps the pools: rt_mempool.c */
   return cudaSuccess;
 }

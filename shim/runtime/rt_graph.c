@@ -64,6 +64,9 @@ CUresult rt_op_issue(const rt_op *op, CUstream s) {
   switch (op->kind) {
   case RT_OP_KERNEL: {
     const dim3 gr = op->u.kernel.grid, bl = op->u.kernel.block;
+    if (op->u.kernel.coop)
+      return cuLaunchCooperativeKernel(op->u.kernel.f, gr.x, gr.y, gr.z, bl.x, bl.y, bl.z, op->u.kernel.shared,
+                                       s, op->u.kernel.args);
     return cuLaunchKernel(op->u.kernel.f, gr.x, gr.y, gr.z, bl.x, bl.y, bl.z, op->u.kernel.shared,
                           s, op->u.kernel.args, NULL);
   }

@@ -65,8 +65,8 @@ static cudaError_t resolve_function(const void *func, CUfunction *out) {
   return rt_function_handle(fn, out);
 }
 
-static cudaError_t launch(const void *func, dim3 grid, dim3 block, void **args, size_t shared_mem,
-                          cudaStream_t stream, bool per_thread) {
+static cudaError_t launch_op(const void *func, dim3 grid, dim3 block, void **args, size_t shared_mem,
+                             cudaStream_t stream, bool per_thread, bool coop) {
   CUfunction f;
   cudaError_t err = resolve_function(func, &f);
   if (err != cudaSuccess) return err;
@@ -78,7 +78,25 @@ static cudaError_t launch(const void *func, dim3 grid, dim3 block, void **args, 
   op.u.kernel.block = block;
   op.u.kernel.shared = (unsigned)shared_mem;
   op.u.kernel.args = args;
+  op.u.kernel.coop = coop;
   return rt_submit(stream, per_thread, &op);
+}
+
+static cudaError_t launch(const void *func, dim3 grid, dim3 block, void **args, size_t shared_mem,
+                          cudaStream_t stream, bool per_thread) {
+  return launch_op(func, grid, block, args, shared_mem, stream, per_thread, false);
+}
+
+/* Cooperative launches: every block resident at once, so cooperative_groups' grid.sync()
+ * works; the driver refuses a grid larger than the device holds at once. */
+RT_EXPORT cudaError_t cudaLaunchCooperativeKernel(const void *func, dim3 gridDim, dim3 blockDim,
+                                                  void **args, size_t sharedMem, cudaStream_t stream) {
+  return launch_op(func, gridDim, blockDim, args, sharedMem, stream, false, true);
+}
+
+RT_EXPORT cudaError_t cudaLaunchCooperativeKernel_ptsz(const void *func, dim3 gridDim, dim3 blockDim,
+                                                       void **args, size_t sharedMem, cudaStream_t stream) {
+  return launch_op(func, gridDim, blockDim, args, sharedMem, stream, true, true);
 }
 
 RT_EXPORT cudaError_t __cudaGetKernel(cudaKernel_t *kernel, const void *func) {
@@ -109,18 +127,21 @@ RT_EXPORT cudaError_t cudaLaunchKernel_ptsz(const void *func, dim3 gridDim, dim3
 }
 
 /* cudaLaunchKernelEx (a C++ template) lands here. Launch attributes that change scheduling
- * only (priority, access policy) are accepted; the rest are not supported yet. */
+ * only (priority, access policy) are accepted, cooperative makes a cooperative launch; the rest
+ * are not supported yet. */
 RT_EXPORT cudaError_t cudaLaunchKernelExC(const cudaLaunchConfig_t *config, const void *func,
                                           void **args) {
   if (!config) return rt_set_error(cudaErrorInvalidValue);
+  bool coop = false;
   for (unsigned i = 0; i < config->numAttrs; i++) {
     cudaLaunchAttributeID id = config->attrs[i].id;
-    if (id != cudaLaunchAttributePriority && id != cudaLaunchAttributeAccessPolicyWindow &&
-        id != cudaLaunchAttributeIgnore)
+    if (id == cudaLaunchAttributeCooperative) coop = config->attrs[i].val.cooperative != 0;
+    else if (id != cudaLaunchAttributePriority && id != cudaLaunchAttributeAccessPolicyWindow &&
+             id != cudaLaunchAttributeIgnore)
       return rt_set_error(cudaErrorNotSupported);
   }
-  return launch(func, config->gridDim, config->blockDim, args, config->dynamicSmemBytes,
-                config->stream, false);
+  return launch_op(func, config->gridDim, config->blockDim, args, config->dynamicSmemBytes,
+                   config->stream, false, coop);
 }
 
 RT_EXPORT cudaError_t cudaGetFuncBySymbol(cudaFunction_t *functionPtr, const void *symbolPtr) {

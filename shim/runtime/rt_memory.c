@@ -35,6 +35,7 @@ RT_EXPORT cudaError_t cudaFree(void *devPtr) {
   if (err == cudaSuccess) err = ready();
   if (err != cudaSuccess || devPtr == NULL) return err;
   CUresult r = cuMemFree(DPTR(devPtr));
+  if (r == CUDA_SUCCESS) rt_mempool_note_free(devPtr);
   return rt_set_error(r == CUDA_ERROR_INVALID_VALUE ? cudaErrorInvalidValue : rt_error_from_driver(r));
 }
 
@@ -60,13 +61,21 @@ RT_EXPORT cudaError_t cudaMallocManaged(void **devPtr, size_t size, unsigned int
 
 /* Allocating at once is within stream order: the memory is ready early. On a capturing stream
  * the allocation also becomes the graph's memory-allocation node (docs/graphs.md). */
-RT_EXPORT cudaError_t cudaMallocAsync(void **devPtr, size_t size, cudaStream_t hStream) {
+cudaError_t rt_malloc_async(void **devPtr, size_t size, cudaStream_t hStream, cudaMemPool_t pool) {
   cudaError_t err = device_alloc(devPtr, size);
-  if (err != cudaSuccess || !rt_capturing(hStream, false)) return err;
+  if (err != cudaSuccess) return err;
+  if (!rt_capturing(hStream, false)) {
+    if (*devPtr) rt_mempool_note_alloc(*devPtr, size, pool);
+    return err;
+  }
   rt_op op = {.kind = RT_OP_MEM_ALLOC};
   op.u.mem.ptr = *devPtr;
   op.u.mem.size = size;
   return rt_submit(hStream, false, &op);
+}
+
+RT_EXPORT cudaError_t cudaMallocAsync(void **devPtr, size_t size, cudaStream_t hStream) {
+  return rt_malloc_async(devPtr, size, hStream, NULL);
 }
 
 RT_EXPORT cudaError_t cudaFreeAsync(void *devPtr, cudaStream_t hStream) {

@@ -220,6 +220,7 @@ RT_EXPORT cudaError_t cudaDeviceGetAttribute(int *value, enum cudaDeviceAttr att
   CUdevice dev;
   CUresult r = cuDeviceGet(&dev, device);
   if (r == CUDA_SUCCESS) r = cuDeviceGetAttribute(value, (CUdevice_attribute)attr, dev);
+  if (r == CUDA_SUCCESS && attr == cudaDevAttrMemoryPoolsSupported) *value = 1; /* rt_mempool.c */
   return rt_check(r);
 }
 

@@ -15,13 +15,7 @@ static cudaError_t ready(void) {
   return err == cudaSuccess ? cudaSuccess : rt_set_error(err);
 }
 
-/* ---- channel descriptors ---- */
-
-RT_EXPORT struct cudaChannelFormatDesc cudaCreateChannelDesc(int x, int y, int z, int w,
-                                                             enum cudaChannelFormatKind f) {
-  struct cudaChannelFormatDesc d = {x, y, z, w, f};
-  return d;
-}
+/* ---- channel descriptors (cudaCreateChannelDesc is in rt_misc.c) ---- */
 
 /* Channel descriptor -> driver format and channel count; 0 when we cannot represent it. */
 static int to_format(const struct cudaChannelFormatDesc *d, CUarray_format *fmt, unsigned *channels) {

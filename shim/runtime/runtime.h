@@ -44,6 +44,13 @@ int rt_device_attribute(int device, CUdevice_attribute attr);
 /* Called by cudaDeviceReset: forget per-device module state so it is reloaded lazily. */
 void rt_forget_device_modules(int device);
 
+/* ---- stream-ordered allocation (rt_memory.c, rt_mempool.c) ---- */
+/* cudaMallocAsync drawing from pool (NULL: the current device's current pool). */
+cudaError_t rt_malloc_async(void **devPtr, size_t size, cudaStream_t hStream, cudaMemPool_t pool);
+/* Pool bookkeeping of a block handed out / given back (ptr not from a pool: ignored). */
+void rt_mempool_note_alloc(void *ptr, size_t size, cudaMemPool_t pool);
+void rt_mempool_note_free(void *ptr);
+
 /* ---- registration (rt_register.c) ---- */
 typedef struct rt_function rt_function;
 /* The function registered for a host stub (or a cudaKernel_t handle we issued), or NULL. */
@@ -72,7 +79,7 @@ typedef enum {
 typedef struct {
   rt_op_kind kind;
   union {
-    struct { const void *func; CUfunction f; dim3 grid, block; unsigned shared; void **args; } kernel;
+    struct { const void *func; CUfunction f; dim3 grid, block; unsigned shared; void **args; int coop; } kernel;
     struct { void *dst; const void *src; size_t count; enum cudaMemcpyKind kind; } copy;
     CUDA_MEMCPY2D copy2d;
     struct cudaMemsetParams memset;

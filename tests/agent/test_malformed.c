@@ -304,6 +304,70 @@ static void test_reply_budget(agent_session *s) {
   still_serving(s);
 }
 
+/* Arrays, 3D copies and texture objects (custom_tex.c): descriptors of the wrong size, made-up
+ * and foreign array ids, device ranges outside the session, offsets that would wrap. The
+ * array and texture left alive are freed when the session closes (checked in main). */
+static uint64_t body_u64(const reply_info *r) {
+  return (uint64_t)gs_read32(r->body) << 32 | gs_read32(r->body + 4);
+}
+
+static void test_arrays(agent_session *s, agent_session *other, CUdeviceptr d) {
+  CUDA_ARRAY3D_DESCRIPTOR desc = {.Width = 16, .Height = 16, .Format = CU_AD_FORMAT_FLOAT, .NumChannels = 1};
+  gs_array_create_args ac = {{sizeof desc - 1, (char *)&desc}};
+  CHECK(one(s, GS_gs_array_create, (xdrproc_t)xdr_gs_array_create_args, &ac).status[0] == CUDA_ERROR_INVALID_VALUE);
+  ac.desc.desc_len = sizeof desc;
+  reply_info r = one(s, GS_gs_array_create, (xdrproc_t)xdr_gs_array_create_args, &ac);
+  CHECK(r.status[0] == 0 && r.body_len == 8);
+  uint64_t arr = body_u64(&r);
+  char data[64] = {0};
+  CUDA_MEMCPY3D c = {.srcMemoryType = CU_MEMORYTYPE_DEVICE, .srcDevice = d + 4096, .dstMemoryType = CU_MEMORYTYPE_ARRAY,
+                     .dstArray = (CUarray)(uintptr_t)arr, .WidthInBytes = 64, .Height = 1, .Depth = 1};
+  gs_memcpy3d_args mc = {{sizeof c, (char *)&c}, 0, {0, NULL}};
+  CHECK(one(s, GS_gs_memcpy3d, (xdrproc_t)xdr_gs_memcpy3d_args, &mc).status[0] == CUDA_ERROR_INVALID_VALUE);
+  c.srcDevice = d;
+  CHECK(one(s, GS_gs_memcpy3d, (xdrproc_t)xdr_gs_memcpy3d_args, &mc).status[0] == 0);
+  CHECK(one(other, GS_gs_memcpy3d, (xdrproc_t)xdr_gs_memcpy3d_args, &mc).status[0] == CUDA_ERROR_INVALID_HANDLE);
+  c.dstZ = (size_t)1 << 62;                                        /* wraps if multiplied out */
+  CHECK(one(s, GS_gs_memcpy3d, (xdrproc_t)xdr_gs_memcpy3d_args, &mc).status[0] == CUDA_ERROR_INVALID_VALUE);
+  c.dstZ = 0;
+  c.dstArray = (CUarray)(uintptr_t)(arr + 1);
+  CHECK(one(s, GS_gs_memcpy3d, (xdrproc_t)xdr_gs_memcpy3d_args, &mc).status[0] == CUDA_ERROR_INVALID_HANDLE);
+  c.dstArray = (CUarray)(uintptr_t)arr;
+  c.srcMemoryType = CU_MEMORYTYPE_HOST;                            /* host bytes: must match the extent */
+  mc.data.data_val = data;
+  mc.data.data_len = 63;
+  CHECK(one(s, GS_gs_memcpy3d, (xdrproc_t)xdr_gs_memcpy3d_args, &mc).status[0] == CUDA_ERROR_INVALID_VALUE);
+  c.srcMemoryType = CU_MEMORYTYPE_DEVICE;
+  c.srcDevice = d + 4000;                                          /* 3 rows of a pitch past the end */
+  c.srcPitch = 64;
+  c.Height = 3;
+  mc.data.data_len = 0;
+  CHECK(one(s, GS_gs_memcpy3d, (xdrproc_t)xdr_gs_memcpy3d_args, &mc).status[0] == CUDA_ERROR_INVALID_VALUE);
+  /* texture objects over linear memory outside the session, a made-up array, then a real one */
+  CUDA_RESOURCE_DESC res = {.resType = CU_RESOURCE_TYPE_LINEAR};
+  res.res.linear.devPtr = d + 2048;
+  res.res.linear.format = CU_AD_FORMAT_FLOAT;
+  res.res.linear.numChannels = 1;
+  res.res.linear.sizeInBytes = 4096;
+  CUDA_TEXTURE_DESC td = {.filterMode = CU_TR_FILTER_MODE_POINT};
+  gs_tex_create_args tc = {{sizeof res, (char *)&res}, {sizeof td, (char *)&td}, 0};
+  CHECK(one(s, GS_gs_tex_create, (xdrproc_t)xdr_gs_tex_create_args, &tc).status[0] == CUDA_ERROR_INVALID_VALUE);
+  res.resType = CU_RESOURCE_TYPE_ARRAY;
+  res.res.array.hArray = (CUarray)(uintptr_t)(arr ^ 0x100000000ull);
+  CHECK(one(s, GS_gs_tex_create, (xdrproc_t)xdr_gs_tex_create_args, &tc).status[0] == CUDA_ERROR_INVALID_HANDLE);
+  res.res.array.hArray = (CUarray)(uintptr_t)arr;
+  r = one(s, GS_gs_tex_create, (xdrproc_t)xdr_gs_tex_create_args, &tc);
+  CHECK(r.status[0] == 0 && r.body_len == 8);
+  gs_tex_destroy_args tdz = {body_u64(&r), 0};
+  CHECK(one(other, GS_gs_tex_destroy, (xdrproc_t)xdr_gs_tex_destroy_args, &tdz).status[0] == CUDA_ERROR_INVALID_VALUE);
+  tdz.surface = 1;                                                 /* a texture is not a surface */
+  CHECK(one(s, GS_gs_tex_destroy, (xdrproc_t)xdr_gs_tex_destroy_args, &tdz).status[0] == CUDA_ERROR_INVALID_VALUE);
+  gs_array_destroy_args ad = {arr};
+  CHECK(one(other, GS_gs_array_destroy, (xdrproc_t)xdr_gs_array_destroy_args, &ad).status[0] == CUDA_ERROR_INVALID_HANDLE);
+  still_serving(s);
+  still_serving(other);
+}
+
 int main(int argc, char **argv) {
   CHECK(argc == 2);
   agent_device_config cfg = {argv[1], 0};
@@ -318,6 +382,7 @@ int main(int argc, char **argv) {
   test_truncation_and_corruption(s, d);
   test_validation(s, other, d);
   test_reply_budget(s);
+  test_arrays(s, other, d);
 
   /* closing frees what the client left behind: memory back at its baseline */
   size_t free_before = 0, free_after = 0;

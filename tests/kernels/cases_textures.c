@@ -86,6 +86,20 @@ static size_t run_2d(CUmodule m, const unsigned char *rgba) {
     printf("  copy past the array's end was accepted\n");
     bad++;
   }
+  /* regions outside the array are refused, however large the offsets */
+  CUDA_MEMCPY2D past = c;
+  past.dstY = TX_H - 5;
+  if (cuMemcpy2D(&past) != CUDA_ERROR_INVALID_VALUE) {
+    printf("  2D copy past the array's last row was accepted\n");
+    bad++;
+  }
+  CUDA_MEMCPY3D wrap = {.srcMemoryType = CU_MEMORYTYPE_HOST, .srcHost = rgba, .srcPitch = TX_W * 4,
+                        .dstMemoryType = CU_MEMORYTYPE_ARRAY, .dstArray = a, .dstZ = (size_t)1 << 62,
+                        .dstY = (size_t)-1, .WidthInBytes = 4, .Height = 1, .Depth = 1};
+  if (cuMemcpy3D(&wrap) != CUDA_ERROR_INVALID_VALUE) {
+    printf("  3D copy at wrapping offsets was accepted\n");
+    bad++;
+  }
   HK_CHECK(cuMemFree(d_out));
   HK_CHECK(cuMemFree(d_coords));
   HK_CHECK(cuArrayDestroy(a));

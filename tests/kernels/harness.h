@@ -54,5 +54,6 @@ size_t case_memcpy2d(CUmodule m);
 size_t case_fault(CUmodule m);
 size_t case_big_shared(CUmodule m);
 size_t case_textures(CUmodule m);
+size_t case_grid_sync(CUmodule m);
 
 #endif

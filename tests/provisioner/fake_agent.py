@@ -3,7 +3,8 @@
 (--listen HOST:PORT with port 0 = pick and print, --secret-file FILE, --driver, --idle-shutdown),
 checks the secret file is private, listens, and prints "listening on HOST:PORT".
 FAKE_AGENT_BOOT_DELAY (seconds) emulates a slow boot; FAKE_AGENT_RECORD appends its argv and
-pid to a file so tests can see what ran."""
+pid to a file so tests can see what ran. Its --stats query prints the JSON in the file
+FAKE_AGENT_STATS (the traffic counters a test scripts), else {}."""
 import os
 import socket
 import stat
@@ -25,7 +26,8 @@ def main():
     if "--stats" in opts:          # the daemon's heartbeat: a query that counts as activity
         host, port = opts["--stats"].rsplit(":", 1)
         socket.create_connection((host, int(port)), timeout=5).close()
-        print("{}")
+        scripted = os.environ.get("FAKE_AGENT_STATS")   # the counters a test wants read
+        print(open(scripted).read() if scripted and os.path.exists(scripted) else "{}")
         return 0
     secret = opts.get("--secret-file")
     if not secret or not os.path.exists(secret):

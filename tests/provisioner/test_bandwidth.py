@@ -7,6 +7,7 @@ and bandwidth cost must match the fake's bill within what the agent does not cou
 statistics queries themselves, the handshakes and the framing of each message."""
 import os
 import subprocess
+import time
 
 import pytest
 
@@ -26,12 +27,12 @@ INET_DOWN, INET_UP = 0.01, 0.02
 SLACK_FRACTION, SLACK_BYTES = 0.01, 64 * 1024
 
 
-def run_app(gs, mib):
+def run_app(gs, mib, repeats=1):
     env = dict(gs.env)
     for kv in os.environ.get("GPUSHIM_TEST_APP_ENV", "").split():
         k, _, v = kv.partition("=")
         env[k] = v
-    p = subprocess.run([BIN, "run", APP, str(mib), "1"], env=env, capture_output=True,
+    p = subprocess.run([BIN, "run", APP, str(mib), str(repeats)], env=env, capture_output=True,
                        text=True, timeout=240)
     assert p.returncode == 0, p.stdout + p.stderr
     assert "data differs" not in p.stdout
@@ -98,3 +99,17 @@ def test_bandwidth_billed_as_the_provider_meters_it(gs, vast):
     assert csv[1].split(",")[15:17] == [str(runs[0]["bytes_in"]), str(runs[0]["bytes_out"])]
     table = gs.cli("usage").stdout
     assert "MB in" in table and "bandwidth $%.4f" % ledger in table
+
+
+def test_program_running_past_the_grace_is_not_interrupted(gs, vast):
+    """A real program whose CUDA session lasts several grace periods keeps its instance:
+    the grace counts only from the session's end."""
+    gs.env["GPUSHIM_IDLE_GRACE"] = "0.5"
+    start = time.time()
+    run_app(gs, 16, 3)
+    elapsed = time.time() - start
+    print("program ran %.1f s with a 0.5 s grace" % elapsed)
+    assert elapsed > 1.5, "the program was too quick to outlast the grace three times"
+    [inst] = vast.state()["instances"]
+    assert len(inst["periods"]) == 1                      # one run: never stopped under it
+    gs.wait_state("stopped", timeout=20)                   # then the grace stops it

@@ -328,3 +328,31 @@ def test_old_ledger_is_migrated(gs):
     cols = {row[1] for row in gs.ledger("PRAGMA table_info(periods)")}
     assert {"storage_price", "inet_down_price", "inet_up_price", "bytes_in",
             "bytes_out"} <= cols
+
+
+def test_traffic_counter_reset_is_not_lost(gs):
+    """The daemon reads the agent's traffic counters at each heartbeat: a reading below the
+    previous one (the agent restarted) counts everything it reports as new."""
+    stats = gs.tmp / "stats.json"
+    gs.env.update({"FAKE_AGENT_STATS": str(stats), "GPUSHIM_HEARTBEAT_INTERVAL": "0.2",
+                   "GPUSHIM_IDLE_GRACE": "30"})
+
+    def counters(uptime, bin_, bout):
+        stats.write_text(json.dumps({"uptime_ms": uptime, "total": {
+            "bytes_in_wire": bin_, "bytes_out_wire": bout}}))
+
+    def ledger_bytes():
+        return tuple(gs.ledger("SELECT SUM(bytes_in), SUM(bytes_out) FROM periods")[0])
+
+    counters(1000, 1000, 2000)
+    p, _, _ = gs.session(30)
+    wait_for(lambda: ledger_bytes() == (1000, 2000), 10, "the first reading")
+    counters(2000, 1500, 2100)                           # +500, +100
+    wait_for(lambda: ledger_bytes() == (1500, 2100), 10, "the second reading")
+    counters(300, 200, 50)                               # restarted: all new
+    wait_for(lambda: ledger_bytes() == (1700, 2150), 10, "the reading after a reset")
+    p.kill()
+    p.wait()
+    assert gs.cli("down").returncode == 0
+    [r] = gs.usage()
+    assert (r["bytes_in"], r["bytes_out"], r["bandwidth_cost"]) == (1700, 2150, 0)

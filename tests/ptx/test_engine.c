@@ -600,6 +600,29 @@ static void t_printf_formats(void) {
   CHECK(strcmp(cap.text, want) == 0, "text: [%s] want [%s]", cap.text, want);
 }
 
+/* A failed assert prints NVIDIA's line for every asserting thread (on the print channel, like
+ * printf) before the grid stops: "file:line: function: block: [..], thread: [..] Assertion ..". */
+static void t_assert_message(void) {
+  capture cap = {{0}, 0, 0};
+  int *vals = tu_alloc(32 * 4);
+  vals[9] = 10;
+  vals[20] = 99;
+  tu_params p;
+  tu_params_init(&p, tu_kernel(M, "do_assert"));
+  TU_PARAM(&p, vals);
+  char err[512];
+  ptx_set_print_handler(on_print, &cap);
+  ptx_status st = launch_expect_fail("do_assert", 32, &p, err, sizeof err);
+  ptx_set_print_handler(NULL, NULL);
+  CHECK(st == PTX_ERR_TRAP, "status %s", ptx_status_name(st));
+  CHECK(cap.calls == 2, "calls=%d: [%s]", cap.calls, cap.text);
+  CHECK(strstr(cap.text, "do_assert(const int *): block: [0,0,0], thread: [9,0,0] Assertion `p[threadIdx.x] < 10` failed.\n") &&
+            strstr(cap.text, "block: [0,0,0], thread: [20,0,0] Assertion `p[threadIdx.x] < 10` failed.\n") &&
+            strstr(cap.text, "basic.cu:261: "),
+        "text: [%s]", cap.text);
+  tu_free(vals);
+}
+
 /* Several launches at once from several host threads. */
 typedef struct {
   int id;
@@ -708,7 +731,7 @@ static const tu_case cases[] = {
   {"cas_max", t_cas_max}, {"shuffles", t_shuffles}, {"warp_scan", t_warp_scan}, {"votes", t_votes},
   {"calls", t_calls}, {"structs", t_structs}, {"many_args", t_many_args}, {"spin_flag", t_spin_flag}, {"local_array", t_local_array}, {"grid3d", t_grid3d},
   {"constants", t_constants}, {"many_params", t_many_params}, {"grid_stride", t_grid_stride},
-  {"faults", t_faults}, {"printf", t_printf}, {"printf_formats", t_printf_formats},
+  {"faults", t_faults}, {"printf", t_printf}, {"printf_formats", t_printf_formats}, {"assert_message", t_assert_message},
   {"deep_recursion", t_deep_recursion}, {"clocks", t_clocks}, {"concurrent", t_concurrent}, {"info", t_info},
 };
 

@@ -447,6 +447,44 @@ static uint64_t pbuf_u64(xctx *x, int lane, uint32_t off, uint32_t size) {
   return v;
 }
 
+/* Reads a device string for a message (at most cap-1 bytes; "?" when unreadable). */
+static void read_cstring(xctx *x, const ptx_insn *in, int lane, uint64_t addr, char *buf, size_t cap) {
+  readctx rc = {x, in, lane};
+  size_t i = 0;
+  for (; i + 1 < cap; i++) {
+    char c;
+    if (!read_generic(&rc, addr + i, &c, 1) || c == 0) break;
+    buf[i] = c;
+  }
+  buf[i] = 0;
+  if (!i && cap > 1) snprintf(buf, cap, "?");
+}
+
+/* __assertfail(message, file, line, function, charSize): every asserting lane prints the line
+ * NVIDIA's driver prints (file:line: function: block: [..], thread: [..] Assertion `..` failed.)
+ * on the device's print channel, then the grid stops with the assertion as its error. */
+static run_result assert_fail(xctx *x, const ptx_insn *in, uint32_t m, const ptx_elem *ae, int nargs) {
+  char msg[200], file[200], func[200], line[800];
+  unsigned bx = x->L->cfg.block[0], by = x->L->cfg.block[1];
+  for (int l = 0; l < 32; l++) {
+    if (!(m >> l & 1)) continue;
+    uint64_t a[5] = {0};
+    for (int i = 0; i < nargs && i < 5; i++) a[i] = pbuf_u64(x, l, (uint32_t)ae[i].v, ae[i].size);
+    read_cstring(x, in, l, a[0], msg, sizeof msg);
+    read_cstring(x, in, l, a[1], file, sizeof file);
+    read_cstring(x, in, l, a[3], func, sizeof func);
+    unsigned t = x->w->id * 32 + (unsigned)l;
+    int n = snprintf(line, sizeof line, "%s:%u: %s: block: [%u,%u,%u], thread: [%u,%u,%u] Assertion `%s` failed.\n",
+                     file, (unsigned)a[2], func, x->b->ctaid[0], x->b->ctaid[1], x->b->ctaid[2], t % bx,
+                     t / bx % by, t / (bx * by), msg);
+    if (n > 0) ptx_emit_print(&x->L->cfg, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+    if (l == 31 - __builtin_clz(m))   /* the last asserting lane */
+      return fault(x, in, __builtin_ctz(m), PTX_ERR_TRAP, "%s:%u: %s: Assertion `%s` failed.", file,
+                   (unsigned)a[2], func, msg);
+  }
+  return fault(x, in, 0, PTX_ERR_TRAP, "Assertion failed.");
+}
+
 static run_result call_builtin(xctx *x, const ptx_insn *in, uint32_t m, const ptx_func *callee,
                                const ptx_operand *rets, const ptx_operand *args) {
   int nargs = args ? args->n : 0;
@@ -473,25 +511,7 @@ static run_result call_builtin(xctx *x, const ptx_insn *in, uint32_t m, const pt
     }
     return RUN_DONE;
   }
-  if (callee->builtin == BUILTIN_ASSERTFAIL) {
-    int l = __builtin_ctz(m);
-    readctx rc = {x, in, l};
-    char msg[200] = "?", file[200] = "?", func[200] = "?";
-    uint64_t a[5] = {0};
-    for (int i = 0; i < nargs && i < 5; i++) a[i] = pbuf_u64(x, l, (uint32_t)ae[i].v, ae[i].size);
-    char *bufs[3] = {msg, file, func};
-    uint64_t addrs[3] = {a[0], a[1], a[3]};
-    for (int k = 0; k < 3; k++) {
-      size_t i = 0;
-      for (; i < 199; i++) {
-        char c;
-        if (!read_generic(&rc, addrs[k] + i, &c, 1) || c == 0) break;
-        bufs[k][i] = c;
-      }
-      bufs[k][i] = 0;
-    }
-    return fault(x, in, l, PTX_ERR_TRAP, "%s:%u: %s: Assertion `%s` failed.", file, (unsigned)a[2], func, msg);
-  }
+  if (callee->builtin == BUILTIN_ASSERTFAIL) return assert_fail(x, in, m, ae, nargs);
   return fault(x, in, __builtin_ctz(m), PTX_ERR_UNSUPPORTED, "device-side %s is not supported", callee->name);
 }
 
