@@ -22,6 +22,16 @@ __global__ void tex_read_layered(float *out, cudaTextureObject_t t, int w, int h
   if (x < w && y < h) out[(l * h + y) * w + x] = tex2DLayered<float>(t, x + 0.5f, y + 0.5f, l);
 }
 
+__global__ void tex_read_2d(float *out, cudaTextureObject_t t, int w, int h) {
+  int x = threadIdx.x, y = threadIdx.y;
+  if (x < w && y < h) out[y * w + x] = tex2D<float>(t, x + 0.5f, y + 0.5f);
+}
+
+__global__ void tex_cube(float *out, cudaTextureObject_t t, const float *dirs, int n) {
+  int i = threadIdx.x;
+  if (i < n) out[i] = texCubemap<float>(t, dirs[3 * i], dirs[3 * i + 1], dirs[3 * i + 2]);
+}
+
 __global__ void tex_fetch_linear(int *out, cudaTextureObject_t t, int n, int pad) {
   int i = blockIdx.x * blockDim.x + threadIdx.x;
   if (i < n + 2 * pad) out[i] = tex1Dfetch<int>(t, i - pad);
@@ -115,6 +125,50 @@ int main(void) {
   CUDA_CHECK_LAUNCH();
   CUDA_CHECK(cudaMemcpy(gotl, d_f, sizeof gotl, cudaMemcpyDeviceToHost));
   bad += kc_compare_f32_exact("layered", gotl, vol, TX_3D_W * TX_3D_H * TX_LAYERS);
+
+  // pitch2D: slice 1 of vol in cudaMallocPitch memory
+  float *d_pitched;
+  size_t pitch;
+  CUDA_CHECK(cudaMallocPitch(&d_pitched, &pitch, TX_3D_W * 4, TX_3D_H));
+  CUDA_CHECK(cudaMemcpy2D(d_pitched, pitch, vol + TX_3D_W * TX_3D_H, TX_3D_W * 4, TX_3D_W * 4, TX_3D_H,
+                          cudaMemcpyHostToDevice));
+  cudaResourceDesc pr = {};
+  pr.resType = cudaResourceTypePitch2D;
+  pr.res.pitch2D.devPtr = d_pitched;
+  pr.res.pitch2D.desc = c1;
+  pr.res.pitch2D.width = TX_3D_W;
+  pr.res.pitch2D.height = TX_3D_H;
+  pr.res.pitch2D.pitchInBytes = pitch;
+  cudaTextureDesc ptd = {};
+  ptd.readMode = cudaReadModeElementType;
+  cudaTextureObject_t tpit;
+  CUDA_CHECK(cudaCreateTextureObject(&tpit, &pr, &ptd, NULL));
+  tex_read_2d<<<1, dim3(TX_3D_W, TX_3D_H)>>>(d_f, tpit, TX_3D_W, TX_3D_H);
+  CUDA_CHECK_LAUNCH();
+  CUDA_CHECK(cudaMemcpy(gotl, d_f, TX_3D_W * TX_3D_H * 4, cudaMemcpyDeviceToHost));
+  bad += kc_compare_f32_exact("pitch2d", gotl, vol + TX_3D_W * TX_3D_H, TX_3D_W * TX_3D_H);
+  CUDA_CHECK(cudaDestroyTextureObject(tpit));
+  CUDA_CHECK(cudaFree(d_pitched));
+
+  // cubemap: six 4x4 faces from vol
+  cudaArray_t ac;
+  CUDA_CHECK(cudaMalloc3DArray(&ac, &c1, make_cudaExtent(TX_CUBE_W, TX_CUBE_W, 6), cudaArrayCubemap));
+  p.dstArray = ac;
+  p.srcPtr = make_cudaPitchedPtr(vol, TX_CUBE_W * 4, TX_CUBE_W, TX_CUBE_W);
+  p.extent = make_cudaExtent(TX_CUBE_W, TX_CUBE_W, 6);
+  CUDA_CHECK(cudaMemcpy3D(&p));
+  cudaTextureObject_t tc = array_texture(ac, cudaAddressModeClamp, false, true, cudaReadModeElementType);
+  float *d_dirs, wantc[TX_CUBE_DIRS];
+  CUDA_CHECK(cudaMalloc(&d_dirs, sizeof tx_cube_dirs));
+  CUDA_CHECK(cudaMemcpy(d_dirs, tx_cube_dirs, sizeof tx_cube_dirs, cudaMemcpyHostToDevice));
+  tex_cube<<<1, 32>>>(d_f, tc, d_dirs, TX_CUBE_DIRS);
+  CUDA_CHECK_LAUNCH();
+  CUDA_CHECK(cudaMemcpy(gotl, d_f, sizeof wantc, cudaMemcpyDeviceToHost));
+  textures_ref_cube(vol, wantc);
+  bad += kc_compare_f32_exact("cube", gotl, wantc, TX_CUBE_DIRS);
+  CUDA_CHECK(cudaDestroyTextureObject(tc));
+  CUDA_CHECK(cudaFreeArray(ac));
+  CUDA_CHECK(cudaFree(d_dirs));
 
   // tex1Dfetch over linear memory
   int *d_ints, *d_gotf;

@@ -129,6 +129,23 @@ static inline void textures_ref_layered(const float *vol, float *want) {
   for (i = 0; i < TX_3D_W * TX_3D_H * TX_LAYERS; i++) want[i] = vol[i];
 }
 
+/* Cubemap: TX_CUBE_W x TX_CUBE_W faces (face f, texel (x, y) = vol[f * W * W + y * W + x]),
+ * point-sampled along the six axes (face centres) and two off-centre directions that show
+ * the faces' orientation (programming guide, cubemap fetch table). */
+#define TX_CUBE_W 4
+#define TX_CUBE_DIRS 8
+static const float tx_cube_dirs[TX_CUBE_DIRS][3] = {
+  {1, 0, 0}, {-1, 0, 0}, {0, 1, 0}, {0, -1, 0}, {0, 0, 1}, {0, 0, -1},
+  {1, -0.5f, 0.5f},     /* +x: s = -z, t = -y -> u 0.25, v 0.75: texel (1, 3) of face 0 */
+  {-0.5f, 0.25f, -1},   /* -z: s = -x, t = -y -> u 0.75, v 0.375: texel (3, 1) of face 5 */
+};
+static inline void textures_ref_cube(const float *faces, float *want) {
+  int f;
+  for (f = 0; f < 6; f++) want[f] = faces[f * TX_CUBE_W * TX_CUBE_W + 2 * TX_CUBE_W + 2];
+  want[6] = faces[0 * TX_CUBE_W * TX_CUBE_W + 3 * TX_CUBE_W + 1];
+  want[7] = faces[5 * TX_CUBE_W * TX_CUBE_W + 1 * TX_CUBE_W + 3];
+}
+
 /* The surface kernel's update of texel (x, y) of value v: v * 2 + (x - y). */
 
 #endif

@@ -44,6 +44,20 @@ int main() {
     expect_same("unifiedAddressing", p.unifiedAddressing, attr(cudaDevAttrUnifiedAddressing, dev));
     expect_same("concurrentKernels", p.concurrentKernels, attr(cudaDevAttrConcurrentKernels, dev));
     expect_same("maxThreadsPerMultiProcessor", p.maxThreadsPerMultiProcessor, attr(cudaDevAttrMaxThreadsPerMultiProcessor, dev));
+    // the array limits deviceQuery prints (layered, cubemap, surface, alternate 3D, gather)
+    expect_same("maxTexture1DLayered[0]", p.maxTexture1DLayered[0], attr(cudaDevAttrMaxTexture1DLayeredWidth, dev));
+    expect_same("maxTexture1DLayered[1]", p.maxTexture1DLayered[1], attr(cudaDevAttrMaxTexture1DLayeredLayers, dev));
+    expect_same("maxTexture2DLayered[1]", p.maxTexture2DLayered[1], attr(cudaDevAttrMaxTexture2DLayeredHeight, dev));
+    expect_same("maxTexture2DLayered[2]", p.maxTexture2DLayered[2], attr(cudaDevAttrMaxTexture2DLayeredLayers, dev));
+    expect_same("maxTextureCubemapLayered[1]", p.maxTextureCubemapLayered[1], attr(cudaDevAttrMaxTextureCubemapLayeredLayers, dev));
+    expect_same("maxTexture2DMipmap[1]", p.maxTexture2DMipmap[1], attr(cudaDevAttrMaxTexture2DMipmappedHeight, dev));
+    expect_same("maxTexture2DLinear[2]", p.maxTexture2DLinear[2], attr(cudaDevAttrMaxTexture2DLinearPitch, dev));
+    expect_same("maxTexture2DGather[0]", p.maxTexture2DGather[0], attr(cudaDevAttrMaxTexture2DGatherWidth, dev));
+    expect_same("maxTexture3DAlt[2]", p.maxTexture3DAlt[2], attr(cudaDevAttrMaxTexture3DDepthAlt, dev));
+    expect_same("maxSurface3D[2]", p.maxSurface3D[2], attr(cudaDevAttrMaxSurface3DDepth, dev));
+    expect_same("maxSurface2DLayered[2]", p.maxSurface2DLayered[2], attr(cudaDevAttrMaxSurface2DLayeredLayers, dev));
+    expect_same("maxSurfaceCubemapLayered[0]", p.maxSurfaceCubemapLayered[0], attr(cudaDevAttrMaxSurfaceCubemapLayeredWidth, dev));
+    if (p.maxTexture1DLayered[1] <= 0 || p.maxTexture2DLayered[2] <= 0) failures++;   // a CUDA device has layers
     if (p.warpSize != 32 || p.maxThreadsPerBlock < 1024 || p.totalGlobalMem == 0 || p.name[0] == 0 ||
         p.major < 7)
       failures++;

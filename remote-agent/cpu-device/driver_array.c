@@ -269,6 +269,28 @@ static CUresult describe_sampler(const CUDA_TEXTURE_DESC *d, CUresourcetype type
   return CUDA_SUCCESS;
 }
 
+/* Linear and pitch2D resources must lie inside one allocation (lock not held). */
+static CUresult check_linear_memory(const CUDA_RESOURCE_DESC *res) {
+  uintptr_t p;
+  size_t span;
+  if (res->resType == CU_RESOURCE_TYPE_LINEAR) {
+    p = (uintptr_t)res->res.linear.devPtr;
+    span = res->res.linear.sizeInBytes;
+  } else if (res->resType == CU_RESOURCE_TYPE_PITCH2D) {
+    const __typeof__(res->res.pitch2D) *q = &res->res.pitch2D;
+    size_t es = element_size(q->format, q->numChannels);
+    if (!es || !q->height || q->height > 65536 || q->width > 65536 || q->pitchInBytes > ((size_t)1 << 40))
+      return CUDA_ERROR_INVALID_VALUE;
+    p = (uintptr_t)q->devPtr;
+    span = q->pitchInBytes * (q->height - 1) + q->width * es;
+  } else {
+    return CUDA_SUCCESS;
+  }
+  cpudev_alloc a;
+  if (!cpudev_mem_find(p, &a) || span > a.size - (p - a.base)) return CUDA_ERROR_INVALID_VALUE;
+  return CUDA_SUCCESS;
+}
+
 static CUresult object_create(uint64_t *out, const CUDA_RESOURCE_DESC *res, const CUDA_TEXTURE_DESC *tex,
                               const CUDA_RESOURCE_VIEW_DESC *view) {
   CUcontext ctx;
@@ -276,6 +298,7 @@ static CUresult object_create(uint64_t *out, const CUDA_RESOURCE_DESC *res, cons
   if (r) return r;
   if (!out || !res) return CUDA_ERROR_INVALID_VALUE;
   if (view) return CUDA_ERROR_NOT_SUPPORTED;   /* resource views need mipmapped / BC arrays */
+  if ((r = check_linear_memory(res))) return r;
   texobj *o = calloc(1, sizeof *o);
   if (!o) return CUDA_ERROR_OUT_OF_MEMORY;
   o->ctx = ctx;
@@ -308,10 +331,18 @@ static texobj *object_find(uint64_t h, int surface) {   /* lock held */
   return NULL;
 }
 
+/* Launches take their snapshot of objects when they start, so work already queued that may
+ * use the object finishes first (an object destroyed right after a launch, as programs do,
+ * still reaches that kernel). */
 static CUresult object_destroy(uint64_t h, int surface) {
   CUcontext ctx;
   CUresult r = cpudev_current_ctx(&ctx);
   if (r) return r;
+  cpudev_lock();
+  texobj *found = object_find(h, surface);
+  CUcontext owner = found ? found->ctx : NULL;
+  cpudev_unlock();
+  if (owner && cpudev_ctx_is_live_unlocked(owner)) cpudev_ctx_synchronize(owner);
   cpudev_lock();
   texobj *o = NULL;
   for (texobj **pp = &g_objects; *pp; pp = &(*pp)->next)

@@ -300,11 +300,13 @@ static CUresult managed_pointer_attribute(void *data, CUpointer_attribute attr, 
 
 static CUresult pointer_attribute(void *data, CUpointer_attribute attr, CUdeviceptr ptr) {
   gs_uvm_info u;
-  if (gs_uvm_find(ptr, 1, &u) >= 0 && u.kind == GS_UVM_MANAGED)
-    return managed_pointer_attribute(data, attr, ptr, &u);
+  host_range h;
+  if (gs_uvm_find(ptr, 1, &u) >= 0) {       /* managed, or mapped host memory */
+    if (u.kind == GS_UVM_MANAGED) return managed_pointer_attribute(data, attr, ptr, &u);
+    if (host_find(ptr, &h) == 0) return host_pointer_attribute(data, attr, ptr, &h);
+  }
   alloc a = {0};
   int device = find_alloc(ptr, &a) == 0;
-  host_range h;
   if (!device && host_find(ptr, &h) == 0) return host_pointer_attribute(data, attr, ptr, &h);
   if (!device && attr != CU_POINTER_ATTRIBUTE_MEMORY_TYPE && attr != CU_POINTER_ATTRIBUTE_MAPPED &&
       attr != CU_POINTER_ATTRIBUTE_IS_MANAGED)

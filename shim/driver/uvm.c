@@ -104,6 +104,8 @@ static void install_handler(void) {
   if (s && *s && strcmp(s, "0") != 0) atexit(print_stats);
 }
 
+static pthread_once_t handler_once = PTHREAD_ONCE_INIT;
+
 static int inprocess(void) {
   const char *e = getenv("GPUSHIM_ENDPOINT");
   return e && strcmp(e, "inprocess") == 0;
@@ -112,8 +114,7 @@ static int inprocess(void) {
 /* ---- the table --------------------------------------------------------------------------- */
 
 static int add_range(const uvm_range *src) {
-  static pthread_once_t once = PTHREAD_ONCE_INIT;
-  pthread_once(&once, install_handler);
+  pthread_once(&handler_once, install_handler);
   pthread_mutex_lock(&uvm_lock);
   int n = atomic_load(&nslots), i = 0;
   while (i < n && atomic_load(&ranges[i].live)) i++;
@@ -211,8 +212,7 @@ static CUresult alloc_twin(size_t size, CUdeviceptr *alloc, uintptr_t *addr) {
 /* New managed or host-allocated memory: zero on both sides, clean. */
 CUresult gs_uvm_alloc(void **pp, size_t size, int kind, unsigned flags) {
   if (!pp || size == 0) return CUDA_ERROR_INVALID_VALUE;
-  static pthread_once_t once = PTHREAD_ONCE_INIT;
-  pthread_once(&once, install_handler);
+  pthread_once(&handler_once, install_handler);
   uvm_range r = {.kind = kind, .flags = flags, .size = size, .shared = inprocess()};
   CUresult e;
   if (r.shared) {                               /* the device's memory is ours already */
@@ -239,8 +239,7 @@ CUresult gs_uvm_alloc(void **pp, size_t size, int kind, unsigned flags) {
 
 /* Registered memory mapped for the device: a device twin; all pages start dirty. */
 CUresult gs_uvm_register(void *p, size_t size, unsigned flags) {
-  static pthread_once_t once = PTHREAD_ONCE_INIT;
-  pthread_once(&once, install_handler);
+  pthread_once(&handler_once, install_handler);
   uvm_range r = {.kind = GS_UVM_REGISTERED, .flags = flags, .host = (uintptr_t)p, .size = size};
   CUresult e = cuMemAlloc(&r.alloc, size);
   if (e) return e;
@@ -268,11 +267,13 @@ static CUresult push_run(uvm_range *r, size_t k, size_t n) {
   if (hi > r->host + r->size) hi = r->host + r->size;
   mprotect((void *)(r->pg0 + k * pg), n * pg, PROT_READ);
   bytes_pushed += hi - lo;
+  if (getenv("UVMDBG")) fprintf(stderr, "push host %lx dev %llx n %lu kind %d\n", (unsigned long)lo, (unsigned long long)(r->dev + (lo - r->host)), (unsigned long)(hi - lo), r->kind);
   return gs_client_queue_htod(r->dev + (lo - r->host), (const uint8_t *)lo, hi - lo, 0);
 }
 
 static CUresult push_range(uvm_range *r) {
   CUresult e = CUDA_SUCCESS;
+  if (getenv("UVMDBG") && r->kind == 3) { fprintf(stderr, "range npages %zu:", r->npages); for (size_t j = 0; j < r->npages; j++) fprintf(stderr, " %d", r->dirty[j]); fprintf(stderr, "\n"); }
   for (size_t k = 0; k < r->npages && e == CUDA_SUCCESS;) {
     if (!atomic_load(&r->dirty[k])) {
       k++;
@@ -322,6 +323,7 @@ int gs_uvm_queue_pull(int ok) {
     memset((void *)r->dirty, 1, r->npages);  /* writable now; cleaned by gs_uvm_pulled */
     if (gs_client_queue_dtoh((uint8_t *)r->host, r->dev, r->size, 0) != CUDA_SUCCESS) break;
     bytes_pulled += r->size;
+    if (getenv("UVMDBG")) fprintf(stderr, "pull host %lx dev %llx n %lu kind %d\n", (unsigned long)r->host, (unsigned long long)r->dev, (unsigned long)r->size, r->kind);
     queued++;
   }
   pthread_mutex_unlock(&uvm_lock);
@@ -339,6 +341,7 @@ void gs_uvm_pulled(void) {
     if (!atomic_load(&r->live) || r->shared) continue;
     mprotect((void *)r->pg0, r->npages * pg, PROT_READ);
     memset((void *)r->dirty, 0, r->npages);
+    if (getenv("UVMDBG") && r->kind == 3) fprintf(stderr, "pulled %d %d %d\n", ((int *)r->host)[1], ((int *)r->host)[2], ((int *)r->host)[3]);
   }
   pthread_mutex_unlock(&uvm_lock);
 }

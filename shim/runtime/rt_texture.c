@@ -132,14 +132,18 @@ static CUmemorytype linear_type(enum cudaMemcpyKind kind, int is_dst) {
 }
 
 static cudaError_t issue_2d(CUDA_MEMCPY2D *c, const cudaStream_t *stream, bool ptsz) {
-  if (!stream) return rt_check(cuMemcpy2D(c));
+  if (!stream) {
+    cudaError_t err = rt_capture_forbids_unsafe();
+    return err != cudaSuccess ? err : rt_check(cuMemcpy2D(c));
+  }
   rt_op op = {.kind = RT_OP_MEMCPY2D};
   op.u.copy2d = *c;
   return rt_submit(*stream, ptsz, &op);
 }
 
 static cudaError_t to_array_2d(cudaArray_t dst, size_t wOffset, size_t hOffset, const void *src, size_t spitch,
-                               size_t width, size_t height, enum cudaMemcpyKind kind, const cudaStream_t *stream) {
+                               size_t width, size_t height, enum cudaMemcpyKind kind, const cudaStream_t *stream,
+                               bool ptsz) {
   if (!kind_ok(kind)) return rt_set_error(cudaErrorInvalidMemcpyDirection);
   if (width > spitch && height > 1) return rt_set_error(cudaErrorInvalidPitchValue);
   cudaError_t err = ready();
@@ -147,11 +151,12 @@ static cudaError_t to_array_2d(cudaArray_t dst, size_t wOffset, size_t hOffset, 
   CUDA_MEMCPY2D c = {.srcMemoryType = linear_type(kind, 0), .srcHost = src, .srcDevice = DPTR(src), .srcPitch = spitch,
                      .dstXInBytes = wOffset, .dstY = hOffset, .dstMemoryType = CU_MEMORYTYPE_ARRAY,
                      .dstArray = (CUarray)dst, .WidthInBytes = width, .Height = height};
-  return issue_2d(&c, stream, false);
+  return issue_2d(&c, stream, ptsz);
 }
 
 static cudaError_t from_array_2d(void *dst, size_t dpitch, cudaArray_const_t src, size_t wOffset, size_t hOffset,
-                                 size_t width, size_t height, enum cudaMemcpyKind kind, const cudaStream_t *stream) {
+                                 size_t width, size_t height, enum cudaMemcpyKind kind,
+                                 const cudaStream_t *stream, bool ptsz) {
   if (!kind_ok(kind)) return rt_set_error(cudaErrorInvalidMemcpyDirection);
   if (width > dpitch && height > 1) return rt_set_error(cudaErrorInvalidPitchValue);
   cudaError_t err = ready();
@@ -159,51 +164,83 @@ static cudaError_t from_array_2d(void *dst, size_t dpitch, cudaArray_const_t src
   CUDA_MEMCPY2D c = {.srcXInBytes = wOffset, .srcY = hOffset, .srcMemoryType = CU_MEMORYTYPE_ARRAY,
                      .srcArray = (CUarray)(uintptr_t)src, .dstMemoryType = linear_type(kind, 1), .dstHost = dst,
                      .dstDevice = DPTR(dst), .dstPitch = dpitch, .WidthInBytes = width, .Height = height};
-  return issue_2d(&c, stream, false);
+  return issue_2d(&c, stream, ptsz);
 }
 
 RT_EXPORT cudaError_t cudaMemcpy2DToArray(cudaArray_t dst, size_t wOffset, size_t hOffset, const void *src,
                                           size_t spitch, size_t width, size_t height, enum cudaMemcpyKind kind) {
-  return to_array_2d(dst, wOffset, hOffset, src, spitch, width, height, kind, NULL);
+  return to_array_2d(dst, wOffset, hOffset, src, spitch, width, height, kind, NULL, false);
 }
 RT_EXPORT cudaError_t cudaMemcpy2DToArrayAsync(cudaArray_t dst, size_t wOffset, size_t hOffset, const void *src,
                                                size_t spitch, size_t width, size_t height, enum cudaMemcpyKind kind,
                                                cudaStream_t stream) {
-  return to_array_2d(dst, wOffset, hOffset, src, spitch, width, height, kind, &stream);
+  return to_array_2d(dst, wOffset, hOffset, src, spitch, width, height, kind, &stream, false);
 }
 RT_EXPORT cudaError_t cudaMemcpy2DFromArray(void *dst, size_t dpitch, cudaArray_const_t src, size_t wOffset,
                                             size_t hOffset, size_t width, size_t height, enum cudaMemcpyKind kind) {
-  return from_array_2d(dst, dpitch, src, wOffset, hOffset, width, height, kind, NULL);
+  return from_array_2d(dst, dpitch, src, wOffset, hOffset, width, height, kind, NULL, false);
 }
 RT_EXPORT cudaError_t cudaMemcpy2DFromArrayAsync(void *dst, size_t dpitch, cudaArray_const_t src, size_t wOffset,
                                                  size_t hOffset, size_t width, size_t height,
                                                  enum cudaMemcpyKind kind, cudaStream_t stream) {
-  return from_array_2d(dst, dpitch, src, wOffset, hOffset, width, height, kind, &stream);
+  return from_array_2d(dst, dpitch, src, wOffset, hOffset, width, height, kind, &stream, false);
 }
 
-/* The deprecated 1D forms: count bytes from (wOffset, hOffset), wrapping across rows. */
+/* The deprecated 1D forms: count bytes from (wOffset, hOffset), wrapping across rows: sent as
+ * up to three 2D copies (partial first row, whole rows, partial last row). */
+static cudaError_t array_1d(cudaArray_const_t array, size_t wOffset, size_t hOffset, void *linear, size_t count,
+                            enum cudaMemcpyKind kind, int to_array, const cudaStream_t *stream, bool ptsz) {
+  CUDA_ARRAY3D_DESCRIPTOR d;
+  size_t es;
+  if (!kind_ok(kind)) return rt_set_error(cudaErrorInvalidMemcpyDirection);
+  cudaError_t err = element_bytes(array, &es);
+  if (err == cudaSuccess) err = array_desc(array, &d);
+  if (err != cudaSuccess) return err;
+  size_t row = d.Width * es, x = wOffset, y = hOffset, done = 0;
+  if (x >= row) return rt_set_error(cudaErrorInvalidValue);
+  while (done < count && err == cudaSuccess) {
+    size_t w = x == 0 && count - done >= row ? row : (row - x < count - done ? row - x : count - done);
+    size_t rows = w == row ? (count - done) / row : 1;
+    char *p = (char *)linear + done;
+    err = to_array
+              ? to_array_2d((cudaArray_t)(uintptr_t)array, x, y, p, w, w, rows, kind, stream, ptsz)
+              : from_array_2d(p, w, array, x, y, w, rows, kind, stream, ptsz);
+    done += w * rows;
+    x = (x + w) % row;
+    y += x == 0 ? rows : 0;
+  }
+  return err;
+}
+
 RT_EXPORT cudaError_t cudaMemcpyToArray(cudaArray_t dst, size_t wOffset, size_t hOffset, const void *src,
                                         size_t count, enum cudaMemcpyKind kind) {
-  CUDA_ARRAY3D_DESCRIPTOR d;
-  size_t es;
-  cudaError_t err = element_bytes(dst, &es);
-  if (err == cudaSuccess) err = array_desc(dst, &d);
-  if (err != cudaSuccess) return err;
-  size_t off = hOffset * d.Width * es + wOffset;
-  if (kind == cudaMemcpyDeviceToDevice) return rt_check(cuMemcpyDtoA((CUarray)dst, off, DPTR(src), count));
-  return rt_check(cuMemcpyHtoA((CUarray)dst, off, src, count));
+  return array_1d(dst, wOffset, hOffset, (void *)(uintptr_t)src, count, kind, 1, NULL, false);
 }
-
 RT_EXPORT cudaError_t cudaMemcpyFromArray(void *dst, cudaArray_const_t src, size_t wOffset, size_t hOffset,
                                           size_t count, enum cudaMemcpyKind kind) {
-  CUDA_ARRAY3D_DESCRIPTOR d;
-  size_t es;
-  cudaError_t err = element_bytes(src, &es);
-  if (err == cudaSuccess) err = array_desc(src, &d);
-  if (err != cudaSuccess) return err;
-  size_t off = hOffset * d.Width * es + wOffset;
-  if (kind == cudaMemcpyDeviceToDevice) return rt_check(cuMemcpyAtoD(DPTR(dst), (CUarray)(uintptr_t)src, off, count));
-  return rt_check(cuMemcpyAtoH(dst, (CUarray)(uintptr_t)src, off, count));
+  return array_1d(src, wOffset, hOffset, dst, count, kind, 0, NULL, false);
+}
+RT_EXPORT cudaError_t cudaMemcpyToArrayAsync(cudaArray_t dst, size_t wOffset, size_t hOffset, const void *src,
+                                             size_t count, enum cudaMemcpyKind kind, cudaStream_t stream) {
+  return array_1d(dst, wOffset, hOffset, (void *)(uintptr_t)src, count, kind, 1, &stream, false);
+}
+RT_EXPORT cudaError_t cudaMemcpyFromArrayAsync(void *dst, cudaArray_const_t src, size_t wOffset, size_t hOffset,
+                                               size_t count, enum cudaMemcpyKind kind, cudaStream_t stream) {
+  return array_1d(src, wOffset, hOffset, dst, count, kind, 0, &stream, false);
+}
+
+RT_EXPORT cudaError_t cudaMemcpy2DArrayToArray(cudaArray_t dst, size_t wOffsetDst, size_t hOffsetDst,
+                                               cudaArray_const_t src, size_t wOffsetSrc, size_t hOffsetSrc,
+                                               size_t width, size_t height, enum cudaMemcpyKind kind) {
+  if (kind != cudaMemcpyDeviceToDevice && kind != cudaMemcpyDefault)
+    return rt_set_error(cudaErrorInvalidMemcpyDirection);
+  cudaError_t err = ready();
+  if (err != cudaSuccess || !width || !height) return err;
+  CUDA_MEMCPY2D c = {.srcXInBytes = wOffsetSrc, .srcY = hOffsetSrc, .srcMemoryType = CU_MEMORYTYPE_ARRAY,
+                     .srcArray = (CUarray)(uintptr_t)src, .dstXInBytes = wOffsetDst, .dstY = hOffsetDst,
+                     .dstMemoryType = CU_MEMORYTYPE_ARRAY, .dstArray = (CUarray)dst, .WidthInBytes = width,
+                     .Height = height};
+  return issue_2d(&c, NULL, false);
 }
 
 /* cudaMemcpy3DParms -> CUDA_MEMCPY3D: array positions and extents count elements. */
@@ -253,7 +290,19 @@ static cudaError_t memcpy_3d(const struct cudaMemcpy3DParms *p, const cudaStream
   CUDA_MEMCPY3D c;
   if ((err = describe_3d(p, &c)) != cudaSuccess) return rt_set_error(err);
   if (!c.WidthInBytes || !c.Height || !c.Depth) return cudaSuccess;
-  if (!stream) return rt_check(cuMemcpy3D(&c));
+  if (c.Depth == 1 && !c.srcZ && !c.dstZ) {   /* a 2D copy: stream-ordered and capturable */
+    CUDA_MEMCPY2D m = {
+        .srcXInBytes = c.srcXInBytes, .srcY = c.srcY, .srcMemoryType = c.srcMemoryType, .srcHost = c.srcHost,
+        .srcDevice = c.srcDevice, .srcArray = c.srcArray, .srcPitch = c.srcPitch,
+        .dstXInBytes = c.dstXInBytes, .dstY = c.dstY, .dstMemoryType = c.dstMemoryType, .dstHost = c.dstHost,
+        .dstDevice = c.dstDevice, .dstArray = c.dstArray, .dstPitch = c.dstPitch,
+        .WidthInBytes = c.WidthInBytes, .Height = c.Height};
+    return issue_2d(&m, stream, ptsz);
+  }
+  if (!stream) {
+    if ((err = rt_capture_forbids_unsafe()) != cudaSuccess) return err;
+    return rt_check(cuMemcpy3D(&c));
+  }
   return rt_check(cuMemcpy3DAsync(&c, rt_stream(*stream, ptsz)));
 }
 
@@ -409,13 +458,44 @@ RT_EXPORT cudaError_t cudaGetSurfaceObjectResourceDesc(struct cudaResourceDesc *
 
 RT_EXPORT cudaError_t cudaMemcpy2DToArray_ptds(cudaArray_t dst, size_t wOffset, size_t hOffset, const void *src,
                                                size_t spitch, size_t width, size_t height, enum cudaMemcpyKind kind) {
-  return to_array_2d(dst, wOffset, hOffset, src, spitch, width, height, kind, NULL);
+  return to_array_2d(dst, wOffset, hOffset, src, spitch, width, height, kind, NULL, false);
 }
 RT_EXPORT cudaError_t cudaMemcpy2DFromArray_ptds(void *dst, size_t dpitch, cudaArray_const_t src, size_t wOffset,
                                                  size_t hOffset, size_t width, size_t height, enum cudaMemcpyKind kind) {
-  return from_array_2d(dst, dpitch, src, wOffset, hOffset, width, height, kind, NULL);
+  return from_array_2d(dst, dpitch, src, wOffset, hOffset, width, height, kind, NULL, false);
 }
 RT_EXPORT cudaError_t cudaMemcpy3D_ptds(const struct cudaMemcpy3DParms *p) { return memcpy_3d(p, NULL, true); }
 RT_EXPORT cudaError_t cudaMemcpy3DAsync_ptsz(const struct cudaMemcpy3DParms *p, cudaStream_t stream) {
   return memcpy_3d(p, &stream, true);
+}
+RT_EXPORT cudaError_t cudaMemcpy2DToArrayAsync_ptsz(cudaArray_t dst, size_t wOffset, size_t hOffset, const void *src,
+                                                    size_t spitch, size_t width, size_t height,
+                                                    enum cudaMemcpyKind kind, cudaStream_t stream) {
+  return to_array_2d(dst, wOffset, hOffset, src, spitch, width, height, kind, &stream, true);
+}
+RT_EXPORT cudaError_t cudaMemcpy2DFromArrayAsync_ptsz(void *dst, size_t dpitch, cudaArray_const_t src, size_t wOffset,
+                                                      size_t hOffset, size_t width, size_t height,
+                                                      enum cudaMemcpyKind kind, cudaStream_t stream) {
+  return from_array_2d(dst, dpitch, src, wOffset, hOffset, width, height, kind, &stream, true);
+}
+RT_EXPORT cudaError_t cudaMemcpyToArray_ptds(cudaArray_t dst, size_t wOffset, size_t hOffset, const void *src,
+                                             size_t count, enum cudaMemcpyKind kind) {
+  return array_1d(dst, wOffset, hOffset, (void *)(uintptr_t)src, count, kind, 1, NULL, false);
+}
+RT_EXPORT cudaError_t cudaMemcpyFromArray_ptds(void *dst, cudaArray_const_t src, size_t wOffset, size_t hOffset,
+                                               size_t count, enum cudaMemcpyKind kind) {
+  return array_1d(src, wOffset, hOffset, dst, count, kind, 0, NULL, false);
+}
+RT_EXPORT cudaError_t cudaMemcpyToArrayAsync_ptsz(cudaArray_t dst, size_t wOffset, size_t hOffset, const void *src,
+                                                  size_t count, enum cudaMemcpyKind kind, cudaStream_t stream) {
+  return array_1d(dst, wOffset, hOffset, (void *)(uintptr_t)src, count, kind, 1, &stream, true);
+}
+RT_EXPORT cudaError_t cudaMemcpyFromArrayAsync_ptsz(void *dst, cudaArray_const_t src, size_t wOffset, size_t hOffset,
+                                                    size_t count, enum cudaMemcpyKind kind, cudaStream_t stream) {
+  return array_1d(src, wOffset, hOffset, dst, count, kind, 0, &stream, true);
+}
+RT_EXPORT cudaError_t cudaMemcpy2DArrayToArray_ptds(cudaArray_t dst, size_t wOffsetDst, size_t hOffsetDst,
+                                                    cudaArray_const_t src, size_t wOffsetSrc, size_t hOffsetSrc,
+                                                    size_t width, size_t height, enum cudaMemcpyKind kind) {
+  return cudaMemcpy2DArrayToArray(dst, wOffsetDst, hOffsetDst, src, wOffsetSrc, hOffsetSrc, width, height, kind);
 }

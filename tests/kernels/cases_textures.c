@@ -148,6 +148,74 @@ static size_t run_3d_layered(CUmodule m, const float *vol) {
   return bad;
 }
 
+/* A cubemap array (six faces of vol) sampled along the axes and two off-centre directions. */
+static size_t run_cube(CUmodule m, const float *vol) {
+  CUfunction f = hk_function(m, "_Z8tex_cubePfyPKfi");
+  float got[TX_CUBE_DIRS], want[TX_CUBE_DIRS];
+  int n = TX_CUBE_DIRS;
+  CUarray a = make_array(TX_CUBE_W, TX_CUBE_W, 6, CU_AD_FORMAT_FLOAT, 1, CUDA_ARRAY3D_CUBEMAP);
+  upload_array(a, vol, TX_CUBE_W * 4, TX_CUBE_W, 6);
+  CUtexObject t = array_texture(a, CU_TR_ADDRESS_MODE_CLAMP, 0, 1, 0);
+  CUdeviceptr d_out = hk_alloc(sizeof got), d_dirs = hk_upload(tx_cube_dirs, sizeof tx_cube_dirs);
+  void *params[] = {&d_out, &t, &d_dirs, &n};
+  hk_launch_1d(f, 1, 32, 0, params);
+  hk_download(got, d_out, sizeof got);
+  textures_ref_cube(vol, want);
+  size_t bad = kc_compare_f32_exact("cube", got, want, TX_CUBE_DIRS);
+  CUarray wrong;
+  CUDA_ARRAY3D_DESCRIPTOR d = {.Width = 4, .Height = 4, .Depth = 5, .Format = CU_AD_FORMAT_FLOAT, .NumChannels = 1,
+                               .Flags = CUDA_ARRAY3D_CUBEMAP};
+  if (cuArray3DCreate(&wrong, &d) != CUDA_ERROR_INVALID_VALUE) {
+    printf("  a cubemap of 5 faces was accepted\n");
+    bad++;
+  }
+  HK_CHECK(cuTexObjectDestroy(t));
+  HK_CHECK(cuArrayDestroy(a));
+  HK_CHECK(cuMemFree(d_out));
+  HK_CHECK(cuMemFree(d_dirs));
+  return bad;
+}
+
+/* A pitch2D texture over cuMemAllocPitch memory (slice 1 of vol), read at texel centres. */
+static size_t run_pitch2d(CUmodule m, const float *vol) {
+  CUfunction f = hk_function(m, "_Z11tex_read_2dPfyii");
+  float got[TX_3D_W * TX_3D_H];
+  int w = TX_3D_W, h = TX_3D_H;
+  size_t pitch;
+  CUdeviceptr d;
+  HK_CHECK(cuMemAllocPitch(&d, &pitch, TX_3D_W * 4, TX_3D_H, 4));
+  CUDA_MEMCPY2D c = {.srcMemoryType = CU_MEMORYTYPE_HOST, .srcHost = vol + TX_3D_W * TX_3D_H, .srcPitch = TX_3D_W * 4,
+                     .dstMemoryType = CU_MEMORYTYPE_DEVICE, .dstDevice = d, .dstPitch = pitch,
+                     .WidthInBytes = TX_3D_W * 4, .Height = TX_3D_H};
+  HK_CHECK(cuMemcpy2D(&c));
+  CUDA_RESOURCE_DESC res = {.resType = CU_RESOURCE_TYPE_PITCH2D};
+  res.res.pitch2D.devPtr = d;
+  res.res.pitch2D.format = CU_AD_FORMAT_FLOAT;
+  res.res.pitch2D.numChannels = 1;
+  res.res.pitch2D.width = TX_3D_W;
+  res.res.pitch2D.height = TX_3D_H;
+  res.res.pitch2D.pitchInBytes = pitch;
+  CUDA_TEXTURE_DESC td = {.flags = CU_TRSF_READ_AS_INTEGER};
+  CUtexObject t, t2;
+  HK_CHECK(cuTexObjectCreate(&t, &res, &td, NULL));
+  CUdeviceptr d_out = hk_alloc(sizeof got);
+  void *params[] = {&d_out, &t, &w, &h};
+  HK_CHECK(cuLaunchKernel(f, 1, 1, 1, TX_3D_W, TX_3D_H, 1, 0, NULL, params, NULL));
+  HK_CHECK(cuCtxSynchronize());
+  hk_download(got, d_out, sizeof got);
+  size_t bad = kc_compare_f32_exact("pitch2d", got, vol + TX_3D_W * TX_3D_H, TX_3D_W * TX_3D_H);
+  /* a resource larger than its allocation is refused */
+  res.res.pitch2D.height = TX_3D_H * 1000;
+  if (cuTexObjectCreate(&t2, &res, &td, NULL) != CUDA_ERROR_INVALID_VALUE) {
+    printf("  a pitch2D resource past its allocation was accepted\n");
+    bad++;
+  }
+  HK_CHECK(cuTexObjectDestroy(t));
+  HK_CHECK(cuMemFree(d_out));
+  HK_CHECK(cuMemFree(d));
+  return bad;
+}
+
 static size_t run_fetch(CUmodule m, const int *ints) {
   CUfunction f = hk_function(m, "_Z16tex_fetch_linearPiyii");
   int got[TX_FETCH_N + 2 * TX_FETCH_PAD], want[TX_FETCH_N + 2 * TX_FETCH_PAD], n = TX_FETCH_N, pad = TX_FETCH_PAD;
@@ -161,14 +229,19 @@ static size_t run_fetch(CUmodule m, const int *ints) {
   CUtexObject t;
   HK_CHECK(cuTexObjectCreate(&t, &res, &td, NULL));
   void *params[] = {&d_out, &t, &n, &pad};
-  hk_launch_1d(f, 1, 64, 0, params);
+  /* destroyed right after an asynchronous launch, as programs do: the kernel still sees it */
+  CUstream stream;
+  HK_CHECK(cuStreamCreate(&stream, CU_STREAM_NON_BLOCKING));
+  HK_CHECK(cuLaunchKernel(f, 1, 1, 1, 64, 1, 1, 0, stream, params, NULL));
+  HK_CHECK(cuTexObjectDestroy(t));
+  HK_CHECK(cuStreamSynchronize(stream));
+  HK_CHECK(cuStreamDestroy(stream));
   hk_download(got, d_out, sizeof got);
   for (int i = 0; i < TX_FETCH_N + 2 * TX_FETCH_PAD; i++) {
     int j = i - TX_FETCH_PAD;
     want[i] = j >= 0 && j < TX_FETCH_N ? ints[j] : 0;
   }
   size_t bad = kc_compare_i32("fetch", got, want, TX_FETCH_N + 2 * TX_FETCH_PAD);
-  HK_CHECK(cuTexObjectDestroy(t));
   if (cuTexObjectDestroy(t) != CUDA_ERROR_INVALID_VALUE) bad++;
   HK_CHECK(cuMemFree(d_in));
   HK_CHECK(cuMemFree(d_out));
@@ -212,5 +285,5 @@ size_t case_textures(CUmodule m) {
   static float vol[TX_3D_W * TX_3D_H * TX_3D_D];
   static int ints[TX_FETCH_N];
   textures_inputs(rgba, vol, ints);
-  return run_2d(m, rgba) + run_3d_layered(m, vol) + run_fetch(m, ints) + run_surface(m, vol);
+  return run_2d(m, rgba) + run_3d_layered(m, vol) + run_pitch2d(m, vol) + run_cube(m, vol) + run_fetch(m, ints) + run_surface(m, vol);
 }

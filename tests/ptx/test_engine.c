@@ -360,6 +360,21 @@ static void t_clocks(void) {
   }
 }
 
+/* Cluster special registers and barrier.cluster on one-CTA clusters (see cu/basic.cu). */
+static void t_cluster_regs(void) {
+  const ptx_kernel *k = tu_kernel(M, "cluster_regs");
+  unsigned nb = 3, bs = 128;
+  unsigned *out = tu_alloc((size_t)nb * bs * 5 * 4);
+  TU_LAUNCH_PTRS(k, nb, bs, 0, out);
+  if (out[0] == 0xffffffffu) return;   /* PTX for a target without clusters */
+  for (unsigned i = 0; i < nb * bs; i++) {
+    unsigned b = i / bs, t = i % bs, *o = out + i * 5;
+    CHECK(o[0] == 0 && o[1] == 1 && o[2] == b && o[3] == nb, "block %u thread %u: rank %u of %u, cluster %u of %u", b,
+          t, o[0], o[1], o[2], o[3]);
+    CHECK(o[4] == (bs - 1 - t) * 3 + b, "block %u thread %u saw %u before the cluster barrier", b, t, o[4]);
+  }
+}
+
 static void t_many_args(void) {
   const ptx_kernel *k = tu_kernel(M, "many_args_call");
   int n = 40;
@@ -612,7 +627,7 @@ static void t_assert_message(void) {
   TU_PARAM(&p, vals);
   char err[512];
   ptx_set_print_handler(on_print, &cap);
-  ptx_status st = launch_expect_fail("do_assert", 32, &p, err, sizeof err);
+  ptx_status st = tu_launch_ex(tu_kernel(M, "do_assert"), 1, 1, 1, 32, 1, 1, 0, &p, 1, err, sizeof err);
   ptx_set_print_handler(NULL, NULL);
   CHECK(st == PTX_ERR_TRAP, "status %s", ptx_status_name(st));
   CHECK(cap.calls == 2, "calls=%d: [%s]", cap.calls, cap.text);
@@ -732,7 +747,7 @@ static const tu_case cases[] = {
   {"calls", t_calls}, {"structs", t_structs}, {"many_args", t_many_args}, {"spin_flag", t_spin_flag}, {"local_array", t_local_array}, {"grid3d", t_grid3d},
   {"constants", t_constants}, {"many_params", t_many_params}, {"grid_stride", t_grid_stride},
   {"faults", t_faults}, {"printf", t_printf}, {"printf_formats", t_printf_formats}, {"assert_message", t_assert_message},
-  {"deep_recursion", t_deep_recursion}, {"clocks", t_clocks}, {"concurrent", t_concurrent}, {"info", t_info},
+  {"deep_recursion", t_deep_recursion}, {"clocks", t_clocks}, {"cluster_regs", t_cluster_regs}, {"concurrent", t_concurrent}, {"info", t_info},
 };
 
 /* Cases whose kernels are in cu/sm80.cu (run by name, not by "all"). */

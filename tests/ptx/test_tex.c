@@ -49,6 +49,9 @@ static void test_addressing_filtering(void) {
   NEAR(fetch1(&t, 1.125f), 30.0f);                /* texel 4 mirrors to 3 */
   NEAR(fetch1(&t, 1.375f), 20.0f);                /* texel 5 mirrors to 2 */
   NEAR(fetch1(&t, -0.125f), 0.0f);                /* texel -1 mirrors to 0 */
+  NEAR(fetch1(&t, NAN), 0.0f);                    /* NaN and huge coordinates stay in range */
+  CHECK(fetch1(&t, 1e30f) >= 0.0f && fetch1(&t, 1e30f) <= 30.0f, "huge coordinate");
+  CHECK(fetch1(&t, -INFINITY) >= 0.0f && fetch1(&t, -INFINITY) <= 30.0f, "infinite coordinate");
   t = tex1d(d, PTX_ADDR_WRAP, 0, 0);              /* wrap needs normalized coordinates: clamp */
   NEAR(fetch1(&t, 5.0f), 30.0f);
   /* integer coordinates index texels; missing channels read (0, 0, 0, 1) */
@@ -93,6 +96,10 @@ static void test_2d_layers_cube(void) {
   uint32_t c[4] = {fb(1.0f), fb(1.0f), 0, 0}, out[4];
   ptx_tex_fetch(&t, PTX_GEOM_2D, 0, c, 1, out);
   NEAR(bf(out[0]), 1.5f);                         /* the mean of all four */
+  /* tld4: the four texels of that footprint, counter-clockwise from lower left */
+  ptx_tex_gather(&t, PTX_GEOM_2D, c, 0, 1, out);
+  CHECK(bf(out[0]) == 2 && bf(out[1]) == 3 && bf(out[2]) == 1 && bf(out[3]) == 0, "gather %g %g %g %g",
+        (double)bf(out[0]), (double)bf(out[1]), (double)bf(out[2]), (double)bf(out[3]));
   /* layered 2D: 3 layers of 1x1; the layer index clamps */
   float layers[3] = {5, 6, 8};
   t = (ptx_texture){.format = PTX_FMT_F32, .channels = 1, .layered = 1, .data = (uint8_t *)layers, .width = 1,
@@ -103,6 +110,12 @@ static void test_2d_layers_cube(void) {
   lc[0] = 9;
   ptx_tex_fetch(&t, PTX_GEOM_A2D, 0, lc, 1, out);
   NEAR(bf(out[0]), 8.0f);
+  /* a cube fetch on a plain 2D texture stays inside it */
+  t = (ptx_texture){.format = PTX_FMT_F32, .channels = 1, .data = (uint8_t *)q, .width = 2, .height = 2,
+                    .depth = 1, .pitch = 8, .slice = 16};
+  uint32_t cd[4] = {fb(0), fb(0), fb(-1), 0};
+  ptx_tex_fetch(&t, PTX_GEOM_CUBE, 0, cd, 1, out);
+  CHECK(bf(out[0]) >= 0 && bf(out[0]) <= 3, "cube on 2D: %g", (double)bf(out[0]));
   /* cubemap of 2x2 faces: texel (x, y) of face f holds f * 10 + y * 2 + x */
   float cube[6 * 4];
   for (int i = 0; i < 24; i++) cube[i] = (float)(i / 4 * 10 + i % 4);
@@ -155,6 +168,7 @@ static const char *const kernel_ptx =
   "  suld.b.1d.b32.trap {%r4}, [%rd3, {%r3}];\n  add.s32 %r4, %r4, 1000;\n"
   "  sust.b.1d.b32.trap [%rd3, {%r3}], {%r4};\n"
   "  suld.b.1d.b32.zero {%r5}, [%rd3, {%r3}];\n  st.global.u32 [%rd5+32], %r5;\n"
+  "  tld4.g.2d.v4.f32.f32 {%f6, %f7, %f8, %f9}, [%rd2, {%f1, %f1}];\n  st.global.f32 [%rd1+68], %f9;\n"
   "  ret;\n}\n";
 
 static void test_instructions(void) {
@@ -191,6 +205,8 @@ static void test_instructions(void) {
     CHECK(out[8 + i] == (uint32_t)(i + 1001) && sd[i] == (uint32_t)(i + 1001), "surface %d: %u %u", i, out[8 + i], sd[i]);
   }
   CHECK(out[16] == 4, "txq.width %u", out[16]);
+  /* tld4.g of a one-channel texture: green reads 0 */
+  CHECK(bf(out[17]) == 0.0f, "tld4.g %g", (double)bf(out[17]));
   /* an unknown handle faults instead of reading anything */
   c.ntextures = 1;
   st = ptx_launch(k, &c, err, sizeof err);

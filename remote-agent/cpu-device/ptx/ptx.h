@@ -106,6 +106,10 @@ typedef struct {
  * fetching appendix (9-bit linear filtering weights). */
 void ptx_tex_fetch(const ptx_texture *t, int geom, int int_coords, const uint32_t c[4],
                    int float_result, uint32_t out[4]);
+/* tld4: component `comp` (0-3) of the four texels a bilinear fetch at c would use, in the
+ * PTX order (counter-clockwise from lower left: (i0,j1), (i1,j1), (i1,j0), (i0,j0)). */
+void ptx_tex_gather(const ptx_texture *t, int geom, const uint32_t c[4], int comp, int float_result,
+                    uint32_t out[4]);
 /* Surface access of `bytes` bytes at byte x c[0] (layered: c[0] = layer, then x, y).
  * Returns 0 on success, -1 for an out-of-range access under PTX_SURF_TRAP. */
 int ptx_surf_access(const ptx_texture *t, int geom, const int32_t c[4], size_t bytes, int mode,

@@ -41,6 +41,8 @@
 typedef enum { RUN_DONE, RUN_BLOCKED, RUN_YIELD, RUN_FAULT } run_result;
 
 #define SPIN_BUDGET 4096   /* backward branches a warp takes before it yields */
+#define COOP_SPIN_BUDGET 32 /* the same for a warp polling the grid-sync workspace */
+#define COOP_SPIN_ROUNDS 8  /* such yields before its block sleeps until another block arrives */
 
 /* Execution context of the warp being run. */
 typedef struct {
@@ -155,7 +157,11 @@ static bool global_ok(xctx *x, uint64_t addr, size_t size) {
   if (pb && addr >= pb && addr + size <= pb + x->L->cfg.params_size) return true;
   /* a cooperative launch's grid-sync workspace (%envreg1:%envreg2) */
   uintptr_t ws = (uintptr_t)x->L->grid_ws;
-  if (ws && addr >= ws && addr + size <= ws + PTX_GRID_WS_BYTES) return true;
+  if (ws && addr >= ws && addr + size <= ws + PTX_GRID_WS_BYTES) {
+    x->b->ws_spin = true;   /* waiting at grid.sync(): yield soon, the block will sleep */
+    if (x->w->spin > COOP_SPIN_BUDGET) x->w->spin = COOP_SPIN_BUDGET;
+    return true;
+  }
   return false;
 }
 
@@ -687,6 +693,8 @@ static bool warp_init(ptx_block *b, ptx_warp *w, unsigned id) {
     w->sregs[SR_TOTAL_SMEM][l] = L->shared_size;
     w->sregs[SR_ENVREG][l] = 0;
     w->sregs[SR_WARPSZ][l] = 32;
+    w->sregs[SR_CLUSTER_CTARANK][l] = 0;
+    w->sregs[SR_CLUSTER_NCTARANK][l] = 1;
   }
   if (!w->frames) {
     w->cap = 4;
@@ -747,6 +755,15 @@ static void release_barrier(ptx_block *b) {
   b->red_or = 0;
 }
 
+/* A cooperative launch's block whose warps yielded: it may wait for blocks on other host threads.
+ * Polling the grid-sync workspace, it yields its core a few rounds (the last block is often
+ * about to arrive), then sleeps until an arrival; other spins just yield the core. */
+static void coop_pause(ptx_launch_state *L, ptx_block *b, uint32_t gen, unsigned *ws_rounds) {
+  if (!b->ws_spin) *ws_rounds = 0;
+  if (b->ws_spin && ++*ws_rounds > COOP_SPIN_ROUNDS) ptx_coop_wait(L, gen);
+  else sched_yield();
+}
+
 ptx_status ptx_run_block(ptx_block *b, uint64_t bi) {
   ptx_launch_state *L = b->L;
   unsigned gx = L->cfg.grid[0], gy = L->cfg.grid[1];
@@ -772,8 +789,11 @@ ptx_status ptx_run_block(ptx_block *b, uint64_t bi) {
   x->L = L;
   ptx_status st = PTX_OK;
   uint64_t icount = 0;
+  unsigned ws_rounds = 0;
   for (;;) {
     bool all_done = true, yielded = false;
+    uint32_t gen = L->grid_ws ? __atomic_load_n(&L->coop_gen, __ATOMIC_SEQ_CST) : 0;
+    b->ws_spin = false;
     for (unsigned i = 0; i < b->nwarps; i++) {
       ptx_warp *w = &b->warps[i];
       if (w->finished) continue;
@@ -789,7 +809,7 @@ ptx_status ptx_run_block(ptx_block *b, uint64_t bi) {
     }
     if (all_done) break;
     if (yielded) {             /* some warp can still run */
-      if (L->grid_ws) sched_yield();   /* cooperative: it may wait for another block's thread */
+      if (L->grid_ws) coop_pause(L, b, gen, &ws_rounds);
       continue;
     }
     /* every warp is finished or waits: release the barrier if all live threads arrived */

@@ -23,6 +23,8 @@ typedef struct ptx_launch_state {
   char err[512];
   uint64_t insn_count;          /* atomic: thread-instructions executed (statistics) */
   uint32_t *grid_ws;            /* cooperative launches: the grid-sync workspace, else NULL */
+  uint32_t coop_gen;            /* atomic: bumped by atomics on grid_ws (grid.sync arrivals) */
+  int coop_waiters;             /* atomic: blocks sleeping on coop_gen */
 } ptx_launch_state;
 
 #define PTX_GRID_WS_BYTES 16
@@ -69,12 +71,18 @@ typedef struct {
 
 struct ptx_block {
   ptx_launch_state *L;
+  bool ws_spin;                 /* this round read the grid-sync workspace */
   unsigned ctaid[3];
   uint8_t *shared;
   ptx_warp *warps;
   unsigned nwarps;
   uint32_t red_popc, red_and, red_or;
 };
+
+/* Cooperative launches: a block spinning at grid.sync() sleeps until some block executes an
+ * atomic on the workspace (coop_gen moves on from `seen`) or a millisecond passes. */
+void ptx_coop_wait(ptx_launch_state *L, uint32_t seen);
+void ptx_coop_wake(ptx_launch_state *L);
 
 /* Runs one block to completion; returns PTX_OK or the fault status (recorded in L). */
 ptx_status ptx_run_block(ptx_block *b, uint64_t block_index);

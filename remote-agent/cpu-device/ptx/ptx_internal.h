@@ -48,8 +48,11 @@ typedef enum {
   OP_SHFL, OP_VOTE, OP_MATCH, OP_ACTIVEMASK, OP_REDUX,
   /* asynchronous copies (performed synchronously) */
   OP_CPASYNC,
-  /* textures and surfaces (ptx_tex.c): sub = PTX_GEOM_* or TXQ_*, bop = PTX_SURF_* */
-  OP_TEX, OP_TXQ, OP_SULD, OP_SUST,
+  /* textures and surfaces (ptx_tex.c): sub = PTX_GEOM_* or TXQ_*, bop = PTX_SURF_* or the
+   * tld4 component */
+  OP_TEX, OP_TLD4, OP_TXQ, OP_SULD, OP_SUST,
+  /* mbarrier.* and cp.async.mbarrier.arrive: sub = MBAR_*, bop = 1 for .parity / .noinc */
+  OP_MBAR,
   OP_COUNT
 } ptx_opcode;
 
@@ -74,6 +77,12 @@ enum { TXQ_WIDTH, TXQ_HEIGHT, TXQ_DEPTH, TXQ_CHANNEL_TYPE, TXQ_CHANNEL_ORDER, TX
 enum { RND_NONE, RND_RN, RND_RZ, RND_RM, RND_RP, RND_RNI, RND_RZI, RND_RMI, RND_RPI,
        RND_APPROX, RND_FULL };
 
+/* What an OP_MBAR instruction does (ptx_insn.sub). */
+enum {
+  MBAR_NONE, MBAR_INIT, MBAR_ARRIVE, MBAR_ARRIVE_DROP, MBAR_ARRIVE_EXPECT_TX, MBAR_TEST_WAIT,
+  MBAR_PENDING_COUNT, MBAR_INVAL, MBAR_EXPECT_TX, MBAR_COMPLETE_TX, MBAR_CP_ARRIVE,
+};
+
 /* Flags (ptx_insn.flags). */
 enum {
   F_FTZ = 1 << 0, F_SAT = 1 << 1, F_HI = 1 << 2, F_LO = 1 << 3, F_WIDE = 1 << 4,
@@ -90,6 +99,7 @@ typedef enum {
   SR_LANEID, SR_WARPID, SR_NWARPID, SR_LANEMASK_EQ, SR_LANEMASK_LE, SR_LANEMASK_LT,
   SR_LANEMASK_GE, SR_LANEMASK_GT, SR_SMID, SR_NSMID, SR_GRIDID, SR_DYN_SMEM, SR_TOTAL_SMEM,
   SR_ENVREG, SR_WARPSZ,
+  SR_CLUSTER_CTARANK, SR_CLUSTER_NCTARANK,   /* clusters are always one CTA here: 0 and 1 */
   SR_STATIC_COUNT,
   /* dynamic: read at execution time */
   SR_CLOCK = SR_STATIC_COUNT, SR_CLOCK64, SR_GLOBALTIMER, SR_GLOBALTIMER_LO,

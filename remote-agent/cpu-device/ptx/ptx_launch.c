@@ -6,6 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 typedef struct job {
@@ -56,10 +59,25 @@ static void run_blocks(ptx_launch_state *L) {
 /* ---- cooperative launches ----
  * grid.sync() spins until every block of the grid has arrived, so every block needs a host
  * thread of its own (the driver bounds the grid by occupancy x SMs, as CUDA does). The
- * calling thread runs block 0; a spinning block yields its core (ptx_run_block). */
+ * calling thread runs block 0. A block spinning at the grid barrier (its warps yield after reading
+ * the workspace) sleeps on a futex that every atomic on the workspace wakes (the arrivals), so
+ * waiters wake as soon as the last block arrives; other spins just sched_yield. */
 static void *coop_main(void *arg) {
   run_blocks(arg);
   return NULL;
+}
+
+void ptx_coop_wait(ptx_launch_state *L, uint32_t seen) {
+  struct timespec ms = {0, 1000000};
+  __atomic_add_fetch(&L->coop_waiters, 1, __ATOMIC_SEQ_CST);
+  syscall(SYS_futex, &L->coop_gen, FUTEX_WAIT_PRIVATE, seen, &ms, NULL, 0);
+  __atomic_sub_fetch(&L->coop_waiters, 1, __ATOMIC_SEQ_CST);
+}
+
+void ptx_coop_wake(ptx_launch_state *L) {
+  __atomic_add_fetch(&L->coop_gen, 1, __ATOMIC_SEQ_CST);
+  if (__atomic_load_n(&L->coop_waiters, __ATOMIC_SEQ_CST) > 0)
+    syscall(SYS_futex, &L->coop_gen, FUTEX_WAKE_PRIVATE, INT32_MAX, NULL, NULL, 0);
 }
 
 static ptx_status launch_cooperative(ptx_launch_state *L) {

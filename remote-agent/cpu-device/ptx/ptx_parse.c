@@ -299,6 +299,15 @@ static const struct { const char *name; int sreg; } sreg_table[] = {
   {"%clock", SR_CLOCK}, {"%clock64", SR_CLOCK64}, {"%globaltimer", SR_GLOBALTIMER},
   {"%globaltimer_lo", SR_GLOBALTIMER_LO}, {"%globaltimer_hi", SR_GLOBALTIMER_HI},
   {"%clock_hi", SR_CLOCK},
+  /* Thread block clusters (sm_90): launches never form clusters of more than one CTA, so a
+   * cluster is its CTA, and the grid of clusters is the grid of CTAs. */
+  {"%clusterid.x", SR_CTAID_X}, {"%clusterid.y", SR_CTAID_Y}, {"%clusterid.z", SR_CTAID_Z},
+  {"%nclusterid.x", SR_NCTAID_X}, {"%nclusterid.y", SR_NCTAID_Y}, {"%nclusterid.z", SR_NCTAID_Z},
+  {"%cluster_ctaid.x", SR_CLUSTER_CTARANK}, {"%cluster_ctaid.y", SR_CLUSTER_CTARANK},
+  {"%cluster_ctaid.z", SR_CLUSTER_CTARANK}, {"%cluster_nctaid.x", SR_CLUSTER_NCTARANK},
+  {"%cluster_nctaid.y", SR_CLUSTER_NCTARANK}, {"%cluster_nctaid.z", SR_CLUSTER_NCTARANK},
+  {"%cluster_ctarank", SR_CLUSTER_CTARANK}, {"%cluster_nctarank", SR_CLUSTER_NCTARANK},
+  {"%is_explicit_cluster", SR_CLUSTER_CTARANK},
 };
 
 static int lookup_sreg(const char *name, uint64_t *arg) {
@@ -339,8 +348,8 @@ static const opname op_table[] = {
   {"vote", OP_VOTE}, {"match", OP_MATCH}, {"activemask", OP_ACTIVEMASK},
   {"redux", OP_REDUX}, {"pmevent", OP_NOP}, {"discard", OP_PREFETCH},
   {"applypriority", OP_PREFETCH}, {"createpolicy", -1}, {"griddepcontrol", OP_NOP},
-  {"cp", OP_CPASYNC}, {"bmsk", OP_BMSK}, {"szext", OP_SZEXT},
-  {"tex", OP_TEX}, {"txq", OP_TXQ}, {"suq", OP_TXQ}, {"suld", OP_SULD}, {"sust", OP_SUST},
+  {"cp", OP_CPASYNC}, {"bmsk", OP_BMSK}, {"szext", OP_SZEXT}, {"mbarrier", OP_MBAR},
+  {"tex", OP_TEX}, {"tld4", OP_TLD4}, {"txq", OP_TXQ}, {"suq", OP_TXQ}, {"suld", OP_SULD}, {"sust", OP_SUST},
 };
 
 static int op_from_name(const char *s, size_t n) {
@@ -385,6 +394,10 @@ static const modname txq_mods[] = {
   {"normalized_coords", TXQ_NORMALIZED}, {"filter_mode", TXQ_FILTER}, {"addr_mode_0", TXQ_ADDR0},
   {"addr_mode_1", TXQ_ADDR1}, {"addr_mode_2", TXQ_ADDR2}, {"array_size", TXQ_ARRAY_SIZE},
   {"num_mipmap_levels", TXQ_MIPMAPS}, {"num_samples", TXQ_SAMPLES}, {NULL, 0}};
+static const modname mbar_mods[] = {
+  {"init", MBAR_INIT}, {"arrive", MBAR_ARRIVE}, {"arrive_drop", MBAR_ARRIVE_DROP},
+  {"test_wait", MBAR_TEST_WAIT}, {"try_wait", MBAR_TEST_WAIT}, {"pending_count", MBAR_PENDING_COUNT},
+  {"inval", MBAR_INVAL}, {"expect_tx", MBAR_EXPECT_TX}, {"complete_tx", MBAR_COMPLETE_TX}, {NULL, 0}};
 static const modname barred_mods[] = {{"popc", BARRED_POPC}, {"and", BARRED_AND}, {"or", BARRED_OR}, {NULL, 0}};
 
 /* Modifiers that change nothing for us (memory ordering, scopes, cache hints...). */
@@ -462,6 +475,9 @@ static int apply_mod(parser *P, ptx_insn *in, const char *s, size_t n, int *ntyp
     if (n == 3 && memcmp(s, "red", 3) == 0) { in->op = OP_BAR_RED; return 1; }
     if (n == 6 && memcmp(s, "arrive", 6) == 0) { in->op = OP_BAR_ARRIVE; return 1; }
     if (n == 4 && memcmp(s, "sync", 4) == 0) return 1;
+    /* barrier.cluster.wait: a cluster is one CTA here (see the cluster special registers), so
+     * it is a CTA barrier, and barrier.cluster.arrive (OP_BAR_ARRIVE) has nothing to do */
+    if (n == 4 && memcmp(s, "wait", 4) == 0) return 1;
     /* bar.warp.sync: lanes of a warp run in pc order here, so it needs no action */
     if (n == 4 && memcmp(s, "warp", 4) == 0) { in->op = OP_NOP; return 1; }
     break;
@@ -478,12 +494,39 @@ static int apply_mod(parser *P, ptx_insn *in, const char *s, size_t n, int *ntyp
       return 1;
     }
     if ((n == 6 && memcmp(s, "shared", 6) == 0) || (n == 6 && memcmp(s, "global", 6) == 0)) return 1;
+    /* cp.async.mbarrier.arrive{.noinc}.shared.b64 [mbar] */
+    if (n == 8 && memcmp(s, "mbarrier", 8) == 0) {
+      in->op = OP_MBAR;
+      in->sub = MBAR_CP_ARRIVE;
+      return 1;
+    }
+    break;
+  case OP_MBAR:
+    if (in->sub == MBAR_CP_ARRIVE) {
+      if (n == 6 && memcmp(s, "arrive", 6) == 0) return 1;
+      if (n == 5 && memcmp(s, "noinc", 5) == 0) { in->bop = 1; return 1; }
+      break;
+    }
+    if (n == 6 && memcmp(s, "parity", 6) == 0) { in->bop = 1; return 1; }
+    if ((v = find_mod(mbar_mods, s, n)) >= 0) {
+      /* mbarrier.arrive.expect_tx and arrive_drop.expect_tx: an arrival that first raises the tx-count */
+      if (v == MBAR_EXPECT_TX && (in->sub == MBAR_ARRIVE || in->sub == MBAR_ARRIVE_DROP)) in->sub = MBAR_ARRIVE_EXPECT_TX;
+      else in->sub = (uint8_t)v;
+      return 1;
+    }
     break;
   case OP_TEX:
     /* tex.level / tex.grad sample mip level 0: arrays here have one level */
     if ((v = find_mod(geom_mods, s, n)) >= 0) { in->sub = (uint8_t)v; return 1; }
     if ((n == 5 && memcmp(s, "level", 5) == 0) || (n == 4 && memcmp(s, "grad", 4) == 0) ||
         (n == 4 && memcmp(s, "base", 4) == 0)) return 1;
+    break;
+  case OP_TLD4:
+    if ((v = find_mod(geom_mods, s, n)) >= 0) { in->sub = (uint8_t)v; return 1; }
+    if (n == 1 && (v = (int)(strchr("rgba", s[0]) ? strchr("rgba", s[0]) - "rgba" : -1)) >= 0) {
+      in->bop = (uint8_t)v;
+      return 1;
+    }
     break;
   case OP_SULD: case OP_SUST:
     if ((v = find_mod(geom_mods, s, n)) >= 0 && v <= PTX_GEOM_A2D) { in->sub = (uint8_t)v; return 1; }

@@ -106,6 +106,15 @@ typedef struct {
 
 static long clamp_layer(long l, long n) { return l < 0 ? 0 : l >= n ? n - 1 : l; }
 
+/* floor of a texel coordinate as an index; NaN reads texel 0 and huge values saturate, so
+ * no float-to-integer conversion overflows. */
+static long floor_index(float x) {
+  if (isnan(x)) return 0;
+  if (x < -1e9f) return -1000000000L;
+  if (x > 1e9f) return 1000000000L;
+  return (long)floorf(x);
+}
+
 /* Resolves the geometry: which coordinates are sampled and which layer or face. */
 static coords resolve_coords(const ptx_texture *t, int geom, int int_coords, const uint32_t c[4]) {
   coords k = {.normalized = t->normalized_coords && !int_coords};
@@ -131,6 +140,8 @@ static coords resolve_coords(const ptx_texture *t, int geom, int int_coords, con
     break;
   }
   }
+  /* a geometry that does not match the resource (cube on a plain 2D array...) stays inside it */
+  if (k.layer >= (long)t->depth) k.layer = (long)t->depth - 1;
   return k;
 }
 
@@ -148,10 +159,10 @@ void ptx_tex_fetch(const ptx_texture *t, int geom, int int_coords, const uint32_
       i0[d] = (long)(int32_t)c[geom == PTX_GEOM_A1D || geom == PTX_GEOM_A2D ? d + 1 : d];
     } else if (linear) {
       float xb = x - 0.5f, fl = floorf(xb);
-      i0[d] = (long)fl;
-      a[d] = roundf((xb - fl) * 256.0f) / 256.0f;
+      i0[d] = floor_index(xb);
+      a[d] = isfinite(xb) ? roundf((xb - fl) * 256.0f) / 256.0f : 0.0f;
     } else {
-      i0[d] = (long)floorf(x);
+      i0[d] = floor_index(x);
     }
   }
   float acc[4] = {0, 0, 0, 0};
@@ -175,6 +186,28 @@ void ptx_tex_fetch(const ptx_texture *t, int geom, int int_coords, const uint32_
   for (int ch = 0; ch < 4; ch++) {
     if (!float_result) out[ch] = (t->format == PTX_FMT_F32 || t->format == PTX_FMT_F16) ? ptx_f32_bits(acc[ch]) : (uint32_t)iv[ch];
     else out[ch] = ptx_f32_bits(acc[ch]);
+  }
+}
+
+void ptx_tex_gather(const ptx_texture *t, int geom, const uint32_t c[4], int comp, int float_result,
+                    uint32_t out[4]) {
+  static const int order[4][2] = {{0, 1}, {1, 1}, {1, 0}, {0, 0}};
+  coords k = resolve_coords(t, geom, 0, c);
+  long n[2] = {(long)t->width, (long)(t->height ? t->height : 1)}, i0[2];
+  int cube = geom == PTX_GEOM_CUBE || geom == PTX_GEOM_ACUBE;
+  for (int d = 0; d < 2; d++) {
+    float x = k.normalized ? k.x[d] * (float)n[d] : k.x[d];
+    i0[d] = floor_index(x - 0.5f);
+  }
+  for (int s = 0; s < 4; s++) {
+    long idx[2];
+    for (int d = 0; d < 2; d++)
+      idx[d] = map_index(i0[d] + order[s][d], n[d], cube ? PTX_ADDR_CLAMP : t->addr[d], k.normalized);
+    float f[4];
+    int32_t iv[4];
+    texel(t, idx[0] < 0 || idx[1] < 0 ? -1 : idx[0], idx[1], 0, k.layer, f, iv);
+    int fl = t->format == PTX_FMT_F32 || t->format == PTX_FMT_F16;
+    out[s] = float_result || fl ? ptx_f32_bits(f[comp & 3]) : (uint32_t)iv[comp & 3];
   }
 }
 

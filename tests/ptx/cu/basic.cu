@@ -355,3 +355,28 @@ extern "C" __global__ void spin_flag(int *out) {
     flag = 1;
   }
 }
+
+// Thread block cluster registers and barrier.cluster (sm_90): launches here never form
+// clusters of more than one CTA, so each CTA is cluster number ctaid of a grid of nctaid
+// clusters, at rank 0 of 1, and barrier.cluster.arrive + wait orders the whole CTA.
+// Older targets write 0xffffffff (nothing to test there).
+extern "C" __global__ void cluster_regs(unsigned *out) {
+  unsigned *o = out + (blockIdx.x * blockDim.x + threadIdx.x) * 5;
+#if __CUDA_ARCH__ >= 900
+  __shared__ unsigned seen[128];
+  unsigned rank, nrank, cid, ncid;
+  asm volatile("mov.u32 %0, %%cluster_ctarank;" : "=r"(rank));
+  asm volatile("mov.u32 %0, %%cluster_nctarank;" : "=r"(nrank));
+  asm volatile("mov.u32 %0, %%clusterid.x;" : "=r"(cid));
+  asm volatile("mov.u32 %0, %%nclusterid.x;" : "=r"(ncid));
+  seen[threadIdx.x] = threadIdx.x * 3 + blockIdx.x;
+  asm volatile("barrier.cluster.arrive.release.aligned;\n\tbarrier.cluster.wait.acquire.aligned;" ::: "memory");
+  o[0] = rank;
+  o[1] = nrank;
+  o[2] = cid;
+  o[3] = ncid;
+  o[4] = seen[blockDim.x - 1 - threadIdx.x];
+#else
+  for (int i = 0; i < 5; i++) o[i] = 0xffffffffu;
+#endif
+}
