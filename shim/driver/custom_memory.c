@@ -95,6 +95,7 @@ GS_EXPORT CUresult CUDAAPI cuDevicePrimaryCtxReset(CUdevice dev) {
   e = gs_call(GS_cuDevicePrimaryCtxReset, GS_F_SYNC,
               (xdrproc_t)xdr_cuDevicePrimaryCtxReset_args, &a, 0, 0);
   if (e == CUDA_SUCCESS) {
+    gs_uvm_reset();                   /* before the table forgets the device halves */
     forget_allocs_of((uint64_t)(uintptr_t)primary);
     gs_client_forget_context_errors((uint64_t)(uintptr_t)primary);  /* gone with the old one */
   }

@@ -213,7 +213,8 @@ static CUresult array_rows(CUarray a, size_t *pitch, size_t *height, size_t *sli
 
 /* A linear copy of n bytes at byte `offset` of array a, from/to linear memory `other`
  * (host or device): split into runs of whole rows and partial rows. */
-static CUresult copy_array_1d(CUarray a, size_t offset, CUmemorytype otype, uintptr_t other, size_t n, int to_array) {
+static CUresult copy_array_1d(CUarray a, size_t offset, CUmemorytype otype, uintptr_t other, size_t n, int to_array,
+                              CUstream stream) {
   size_t pitch, height, slices;
   CUresult e = array_rows(a, &pitch, &height, &slices);
   if (e) return e;
@@ -237,23 +238,32 @@ static CUresult copy_array_1d(CUarray a, size_t offset, CUmemorytype otype, uint
       c.srcMemoryType = CU_MEMORYTYPE_ARRAY; c.srcArray = a; c.srcXInBytes = x; c.srcY = y; c.srcZ = z;
       c.dstMemoryType = otype; c.dstHost = (void *)(other + done); c.dstDevice = other + done; c.dstPitch = w;
     }
-    e = copy3d(&c, NULL);
+    e = copy3d(&c, stream);
     done += w * rows;
   }
   return e;
 }
 
 GS_EXPORT CUresult CUDAAPI cuMemcpyHtoA(CUarray dstArray, size_t dstOffset, const void *srcHost, size_t ByteCount) {
-  return copy_array_1d(dstArray, dstOffset, CU_MEMORYTYPE_HOST, (uintptr_t)srcHost, ByteCount, 1);
+  return copy_array_1d(dstArray, dstOffset, CU_MEMORYTYPE_HOST, (uintptr_t)srcHost, ByteCount, 1, NULL);
 }
 GS_EXPORT CUresult CUDAAPI cuMemcpyAtoH(void *dstHost, CUarray srcArray, size_t srcOffset, size_t ByteCount) {
-  return copy_array_1d(srcArray, srcOffset, CU_MEMORYTYPE_HOST, (uintptr_t)dstHost, ByteCount, 0);
+  return copy_array_1d(srcArray, srcOffset, CU_MEMORYTYPE_HOST, (uintptr_t)dstHost, ByteCount, 0, NULL);
 }
 GS_EXPORT CUresult CUDAAPI cuMemcpyDtoA(CUarray dstArray, size_t dstOffset, CUdeviceptr srcDevice, size_t ByteCount) {
-  return copy_array_1d(dstArray, dstOffset, CU_MEMORYTYPE_DEVICE, (uintptr_t)srcDevice, ByteCount, 1);
+  return copy_array_1d(dstArray, dstOffset, CU_MEMORYTYPE_DEVICE, (uintptr_t)srcDevice, ByteCount, 1, NULL);
 }
 GS_EXPORT CUresult CUDAAPI cuMemcpyAtoD(CUdeviceptr dstDevice, CUarray srcArray, size_t srcOffset, size_t ByteCount) {
-  return copy_array_1d(srcArray, srcOffset, CU_MEMORYTYPE_DEVICE, (uintptr_t)dstDevice, ByteCount, 0);
+  return copy_array_1d(srcArray, srcOffset, CU_MEMORYTYPE_DEVICE, (uintptr_t)dstDevice, ByteCount, 0, NULL);
+}
+
+GS_EXPORT CUresult CUDAAPI cuMemcpyHtoAAsync(CUarray dstArray, size_t dstOffset, const void *srcHost, size_t ByteCount,
+                                             CUstream hStream) {
+  return copy_array_1d(dstArray, dstOffset, CU_MEMORYTYPE_HOST, (uintptr_t)srcHost, ByteCount, 1, hStream);
+}
+GS_EXPORT CUresult CUDAAPI cuMemcpyAtoHAsync(void *dstHost, CUarray srcArray, size_t srcOffset, size_t ByteCount,
+                                             CUstream hStream) {
+  return copy_array_1d(srcArray, srcOffset, CU_MEMORYTYPE_HOST, (uintptr_t)dstHost, ByteCount, 0, hStream);
 }
 
 /* ---- texture and surface objects ---- */

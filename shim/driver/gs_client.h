@@ -88,6 +88,7 @@ CUresult gs_uvm_push(void);              /* lock held: host writes to the device
 void gs_uvm_touch(void);                 /* lock held: device work was queued */
 int gs_uvm_queue_pull(int ok);           /* lock held: queue device writes back; count */
 void gs_uvm_pulled(void);                /* lock held: the pull's replies are in */
+void gs_uvm_reset(void);                 /* the primary context was reset: all ranges gone */
 
 /* cuGetProcAddress("cuCtxCreate", version): the entry point whose signature that version knew. */
 void *gs_client_ctx_create_for_version(int cudaVersion);

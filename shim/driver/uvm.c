@@ -32,6 +32,7 @@
 
 #define UVM_MAX 1024          /* live ranges at once */
 #define UVM_TRIES 16          /* device allocations tried for a free host address */
+#define UVM_BIG (((size_t)1 << 20) + 65536)   /* after a clash: above the CPU device's heap */
 
 typedef struct {
   _Atomic int live;
@@ -45,6 +46,8 @@ typedef struct {
   uintptr_t pg0;              /* pages covering [host, host+size) */
   size_t npages;
   _Atomic unsigned char *dirty;
+  uint8_t *edge;              /* registered: last pushed/pulled bytes of the partial end pages */
+  int edge_valid;             /* edge holds them (not before the first push) */
 } uvm_range;
 
 static uvm_range ranges[UVM_MAX];
@@ -113,6 +116,13 @@ static int inprocess(void) {
 
 /* ---- the table --------------------------------------------------------------------------- */
 
+/* Bookkeeping lives in pages of its own: registered ranges write-protect heap pages, where a
+ * malloc'ed bitmap could sit. */
+static void *own_pages(size_t n) {
+  void *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  return p == MAP_FAILED ? NULL : p;
+}
+
 static int add_range(const uvm_range *src) {
   pthread_once(&handler_once, install_handler);
   pthread_mutex_lock(&uvm_lock);
@@ -127,8 +137,12 @@ static int add_range(const uvm_range *src) {
   r->host = src->host, r->dev = src->dev, r->alloc = src->alloc, r->size = src->size;
   r->pg0 = src->host & ~(uintptr_t)(pg - 1);
   r->npages = (src->host + src->size - r->pg0 + pg - 1) / pg;
-  r->dirty = r->shared ? NULL : calloc(r->npages, 1);
-  if (!r->shared && !r->dirty) {
+  r->dirty = r->shared ? NULL : own_pages(r->npages);
+  r->edge = r->kind == GS_UVM_REGISTERED ? own_pages(2 * pg) : NULL;
+  r->edge_valid = 0;
+  if ((!r->shared && !r->dirty) || (r->kind == GS_UVM_REGISTERED && !r->edge)) {
+    if (r->dirty) munmap((void *)r->dirty, r->npages);
+    if (r->edge) munmap(r->edge, 2 * pg);
     pthread_mutex_unlock(&uvm_lock);
     return -1;
   }
@@ -171,14 +185,31 @@ CUresult gs_uvm_free(uintptr_t p, int kind) {
   atomic_fetch_sub(&nlive, 1);
   r.kind = ranges[i].kind, r.shared = ranges[i].shared, r.alloc = ranges[i].alloc;
   r.pg0 = ranges[i].pg0, r.npages = ranges[i].npages, r.size = ranges[i].size;
-  free((void *)ranges[i].dirty);
+  if (ranges[i].dirty) munmap((void *)ranges[i].dirty, ranges[i].npages);
+  if (ranges[i].edge) munmap(ranges[i].edge, 2 * pg);
   ranges[i].dirty = NULL;
+  ranges[i].edge = NULL;
   pthread_mutex_unlock(&uvm_lock);
   if (!r.shared && kind == GS_UVM_REGISTERED)
     mprotect((void *)r.pg0, r.npages * pg, PROT_READ | PROT_WRITE);
   else if (!r.shared)
     munmap((void *)r.pg0, r.npages * pg);
   return r.alloc ? cuMemFree(r.alloc) : CUDA_SUCCESS;
+}
+
+/* After a context reset freed the device side: every range is gone (host mappings too). */
+void gs_uvm_reset(void) {
+  int n = atomic_load(&nslots);
+  for (int i = 0; i < n; i++) {
+    gs_uvm_info u;
+    if (atomic_load(&ranges[i].live)) {
+      u.host = ranges[i].host, u.kind = ranges[i].kind;
+      ranges[i].alloc = 0;                      /* freed by the reset already */
+      gs_uvm_free(u.host, u.kind);
+    }
+  }
+  atomic_store(&touched, 0);
+  atomic_store(&any_dirty, 0);
 }
 
 /* ---- allocation at one address on both sides -------------------------------------------- */
@@ -192,7 +223,9 @@ static CUresult alloc_twin(size_t size, CUdeviceptr *alloc, uintptr_t *addr) {
   size_t len = (size + pg - 1) & ~(pg - 1);
   while (nrej < UVM_TRIES) {
     CUdeviceptr d = 0;
-    if ((e = cuMemAlloc(&d, len + pg)) != CUDA_SUCCESS) break;
+    size_t want = len + pg;
+    if (nrej && want < UVM_BIG) want = UVM_BIG;  /* small ones share a heap: ask elsewhere */
+    if ((e = cuMemAlloc(&d, want)) != CUDA_SUCCESS) break;
     uintptr_t a = (d + pg - 1) & ~(uintptr_t)(pg - 1);
     void *m = mmap((void *)a, len, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
                    -1, 0);
@@ -260,20 +293,50 @@ CUresult gs_uvm_register(void *p, size_t size, unsigned flags) {
 
 /* ---- coherence (called by client.c with the client lock held) ------------------------------ */
 
+/* Registered memory's first and last pages may hold the app's other data, which it may write
+ * at any time: such a page's bytes inside the range go only when they changed since the last
+ * push or pull (else a neighbour's write would overwrite what the device wrote). */
+static void edge_bounds(const uvm_range *r, int which, uintptr_t *lo, uintptr_t *hi) {
+  uintptr_t end = r->host + r->size;
+  uintptr_t page = which ? r->pg0 + (r->npages - 1) * pg : r->pg0;
+  *lo = page > r->host ? page : r->host;
+  *hi = page + pg < end ? page + pg : end;
+}
+
+/* Remembers the edge bytes as the device has them now. */
+static void edge_save(uvm_range *r) {
+  for (int w = 0; r->edge && w < 2; w++) {
+    uintptr_t lo, hi;
+    edge_bounds(r, w, &lo, &hi);
+    memcpy(r->edge + w * pg, (const void *)lo, hi - lo);
+    r->edge_valid = 1;
+  }
+}
+
+/* 1 when edge page k of r holds no change inside the range since the last push or pull. */
+static int edge_unchanged(const uvm_range *r, size_t k) {
+  int w = k == 0 ? 0 : k == r->npages - 1 ? 1 : -1;
+  if (!r->edge || !r->edge_valid || w < 0) return 0;
+  uintptr_t lo, hi;
+  edge_bounds(r, w, &lo, &hi);
+  return memcmp(r->edge + w * pg, (const void *)lo, hi - lo) == 0;
+}
+
 /* Pages [k, k+n) of r: the host bytes they hold inside the range, pushed to the device. */
 static CUresult push_run(uvm_range *r, size_t k, size_t n) {
+  mprotect((void *)(r->pg0 + k * pg), n * pg, PROT_READ);
+  if (n && edge_unchanged(r, k)) k++, n--;
+  if (n && edge_unchanged(r, k + n - 1)) n--;
+  if (!n) return CUDA_SUCCESS;
   uintptr_t lo = r->pg0 + k * pg, hi = lo + n * pg;
   if (lo < r->host) lo = r->host;
   if (hi > r->host + r->size) hi = r->host + r->size;
-  mprotect((void *)(r->pg0 + k * pg), n * pg, PROT_READ);
   bytes_pushed += hi - lo;
-  if (getenv("UVMDBG")) fprintf(stderr, "push host %lx dev %llx n %lu kind %d\n", (unsigned long)lo, (unsigned long long)(r->dev + (lo - r->host)), (unsigned long)(hi - lo), r->kind);
   return gs_client_queue_htod(r->dev + (lo - r->host), (const uint8_t *)lo, hi - lo, 0);
 }
 
 static CUresult push_range(uvm_range *r) {
   CUresult e = CUDA_SUCCESS;
-  if (getenv("UVMDBG") && r->kind == 3) { fprintf(stderr, "range npages %zu:", r->npages); for (size_t j = 0; j < r->npages; j++) fprintf(stderr, " %d", r->dirty[j]); fprintf(stderr, "\n"); }
   for (size_t k = 0; k < r->npages && e == CUDA_SUCCESS;) {
     if (!atomic_load(&r->dirty[k])) {
       k++;
@@ -284,6 +347,7 @@ static CUresult push_range(uvm_range *r) {
     e = push_run(r, k, n);
     k += n;
   }
+  edge_save(r);
   return e;
 }
 
@@ -323,7 +387,6 @@ int gs_uvm_queue_pull(int ok) {
     memset((void *)r->dirty, 1, r->npages);  /* writable now; cleaned by gs_uvm_pulled */
     if (gs_client_queue_dtoh((uint8_t *)r->host, r->dev, r->size, 0) != CUDA_SUCCESS) break;
     bytes_pulled += r->size;
-    if (getenv("UVMDBG")) fprintf(stderr, "pull host %lx dev %llx n %lu kind %d\n", (unsigned long)r->host, (unsigned long long)r->dev, (unsigned long)r->size, r->kind);
     queued++;
   }
   pthread_mutex_unlock(&uvm_lock);
@@ -341,7 +404,7 @@ void gs_uvm_pulled(void) {
     if (!atomic_load(&r->live) || r->shared) continue;
     mprotect((void *)r->pg0, r->npages * pg, PROT_READ);
     memset((void *)r->dirty, 0, r->npages);
-    if (getenv("UVMDBG") && r->kind == 3) fprintf(stderr, "pulled %d %d %d\n", ((int *)r->host)[1], ((int *)r->host)[2], ((int *)r->host)[3]);
+    edge_save(r);
   }
   pthread_mutex_unlock(&uvm_lock);
 }

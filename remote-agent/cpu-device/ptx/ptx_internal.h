@@ -53,6 +53,8 @@ typedef enum {
   OP_TEX, OP_TLD4, OP_TXQ, OP_SULD, OP_SUST,
   /* mbarrier.* and cp.async.mbarrier.arrive: sub = MBAR_*, bop = 1 for .parity / .noinc */
   OP_MBAR,
+  /* wmma.load/store/mma (warp matrix ops): sub = WMMA_*, bop = shape (wmma_shapes) */
+  OP_WMMA,
   OP_COUNT
 } ptx_opcode;
 
@@ -83,6 +85,9 @@ enum {
   MBAR_PENDING_COUNT, MBAR_INVAL, MBAR_EXPECT_TX, MBAR_COMPLETE_TX, MBAR_CP_ARRIVE,
 };
 
+/* What an OP_WMMA instruction does (ptx_insn.sub). */
+enum { WMMA_NONE, WMMA_LOAD, WMMA_LOAD_A, WMMA_LOAD_B, WMMA_LOAD_C, WMMA_STORE_D, WMMA_MMA };
+
 /* Flags (ptx_insn.flags). */
 enum {
   F_FTZ = 1 << 0, F_SAT = 1 << 1, F_HI = 1 << 2, F_LO = 1 << 3, F_WIDE = 1 << 4,
@@ -90,6 +95,8 @@ enum {
   F_CLAMP = 1 << 6,    /* shf.clamp, bfind.shiftamt */
   F_LEFT = 1 << 7,     /* shf.l */
   F_RELU = 1 << 8, F_SHIFTAMT = 1 << 9, F_NOTDEST = 1 << 10,
+  F_COLMAJOR = 1 << 11,   /* wmma.load/store .col */
+  F_WMMA_BF16 = 1 << 12,  /* wmma.mma with bf16 A and B */
 };
 
 /* Special registers. The first group is constant for a warp and becomes hidden registers. */

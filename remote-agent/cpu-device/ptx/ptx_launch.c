@@ -81,7 +81,8 @@ void ptx_coop_wake(ptx_launch_state *L) {
 }
 
 static ptx_status launch_cooperative(ptx_launch_state *L) {
-  uint32_t ws[PTX_GRID_WS_BYTES / 4] __attribute__((aligned(16))) = {0};
+  /* cooperative_groups' grid_workspace: {wsSize, barrier} (details/driver_abi.h) */
+  uint32_t ws[PTX_GRID_WS_BYTES / 4] __attribute__((aligned(16))) = {PTX_GRID_WS_BYTES};
   L->grid_ws = ws;
   uint64_t n = L->nblocks - 1, started = 0;
   pthread_t *t = n ? calloc(n, sizeof *t) : NULL;

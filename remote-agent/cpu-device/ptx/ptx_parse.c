@@ -349,6 +349,7 @@ static const opname op_table[] = {
   {"redux", OP_REDUX}, {"pmevent", OP_NOP}, {"discard", OP_PREFETCH},
   {"applypriority", OP_PREFETCH}, {"createpolicy", -1}, {"griddepcontrol", OP_NOP},
   {"cp", OP_CPASYNC}, {"bmsk", OP_BMSK}, {"szext", OP_SZEXT}, {"mbarrier", OP_MBAR},
+  {"wmma", OP_WMMA},
   {"tex", OP_TEX}, {"tld4", OP_TLD4}, {"txq", OP_TXQ}, {"suq", OP_TXQ}, {"suld", OP_SULD}, {"sust", OP_SUST},
 };
 
@@ -398,6 +399,8 @@ static const modname mbar_mods[] = {
   {"init", MBAR_INIT}, {"arrive", MBAR_ARRIVE}, {"arrive_drop", MBAR_ARRIVE_DROP},
   {"test_wait", MBAR_TEST_WAIT}, {"try_wait", MBAR_TEST_WAIT}, {"pending_count", MBAR_PENDING_COUNT},
   {"inval", MBAR_INVAL}, {"expect_tx", MBAR_EXPECT_TX}, {"complete_tx", MBAR_COMPLETE_TX}, {NULL, 0}};
+/* wmma shapes: value = index into the engine's shape table (ptx_ops.inc, op_wmma) */
+static const modname wmma_shapes[] = {{"m16n16k16", 0}, {"m32n8k16", 1}, {"m8n32k16", 2}, {NULL, 0}};
 static const modname barred_mods[] = {{"popc", BARRED_POPC}, {"and", BARRED_AND}, {"or", BARRED_OR}, {NULL, 0}};
 
 /* Modifiers that change nothing for us (memory ordering, scopes, cache hints...). */
@@ -425,6 +428,11 @@ static int is_ignored_mod(const char *s, size_t n) {
 static int apply_mod(parser *P, ptx_insn *in, const char *s, size_t n, int *ntypes) {
   int v;
   (void)P;
+  /* wmma.mma.<layouts>.<shape>.f32.bf16.bf16.f32: the A/B type is not the d/c type */
+  if (in->op == OP_WMMA && in->sub == WMMA_MMA && n == 4 && memcmp(s, "bf16", 4) == 0) {
+    in->flags |= F_WMMA_BF16;
+    return 1;
+  }
   if ((v = type_from_name(s, n)) != T_NONE) {
     if ((*ntypes)++ == 0) in->t = (uint8_t)v;
     else in->t2 = (uint8_t)v;
@@ -500,6 +508,18 @@ static int apply_mod(parser *P, ptx_insn *in, const char *s, size_t n, int *ntyp
       in->sub = MBAR_CP_ARRIVE;
       return 1;
     }
+    break;
+  case OP_WMMA:
+    if (n == 4 && memcmp(s, "load", 4) == 0) { in->sub = WMMA_LOAD; return 1; }
+    if (n == 5 && memcmp(s, "store", 5) == 0) { in->sub = WMMA_STORE_D; return 1; }
+    if (n == 3 && memcmp(s, "mma", 3) == 0) { in->sub = WMMA_MMA; return 1; }
+    if (n == 1 && in->sub == WMMA_LOAD && s[0] >= 'a' && s[0] <= 'c') { in->sub = (uint8_t)(WMMA_LOAD_A + (s[0] - 'a')); return 1; }
+    if (n == 1 && in->sub == WMMA_STORE_D && s[0] == 'd') return 1;
+    if (n == 3 && (memcmp(s, "row", 3) == 0 || memcmp(s, "col", 3) == 0)) {
+      if (in->sub != WMMA_MMA && s[0] == 'c') in->flags |= F_COLMAJOR;   /* mma: fragments are layout-free here */
+      return 1;
+    }
+    if ((v = find_mod(wmma_shapes, s, n)) >= 0) { in->bop = (uint8_t)v; return 1; }
     break;
   case OP_MBAR:
     if (in->sub == MBAR_CP_ARRIVE) {

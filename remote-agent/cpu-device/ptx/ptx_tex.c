@@ -69,7 +69,7 @@ static void texel(const ptx_texture *t, long ix, long iy, long iz, long layer, f
   if (ix < 0 || iy < 0 || iz < 0) {
     for (int c = 0; c < 4; c++) {
       f[c] = t->border[c];
-      v[c] = (int32_t)t->border[c];
+      v[c] = isfinite(f[c]) && fabsf(f[c]) < 2e9f ? (int32_t)f[c] : 0;
     }
     return;
   }
