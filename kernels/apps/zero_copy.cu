@@ -1,7 +1,7 @@
 // zero_copy.cu - memory that kernels and the host touch directly: mapped pinned memory
 // (cudaHostAllocMapped + cudaHostGetDevicePointer) and managed memory (cudaMallocManaged).
-// Both need the device to share the host's memory, so they work on a local device (the CPU
-// device, or a GPU in the same machine) and not across a network link (docs/remoting.md).
+// Across a network link gpushim keeps a host copy coherent with the device's at launches and
+// synchronizations (docs/remoting.md, "Managed and mapped host memory").
 #include "../cuda_check.h"
 
 __global__ void touch(int *p, int n, int add) {
