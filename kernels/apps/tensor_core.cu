@@ -1,7 +1,7 @@
 // tensor_core.cu - warp matrix multiply-accumulate (nvcuda::wmma) as tensor-core GEMM programs
 // write it (built for sm_90): a tiled half-precision GEMM with f32 accumulation staged through
 // shared memory with alpha/beta applied to fragment elements, every shape (16x16x16, 32x8x16,
-// 8x32x16) with row- and column-major operands, f16 accumulators, and bf16 inputs; checked
+// 8x32x16) with row- and column-major operands, f16 accumulators, bf16 and tf32 inputs; checked
 // against a CPU GEMM on the same rounded inputs.
 #include "../cuda_check.h"
 
@@ -9,6 +9,7 @@
 #include <cuda_fp16.h>
 #include <math.h>
 #include <mma.h>
+#include <string.h>
 
 using namespace nvcuda;
 
@@ -53,6 +54,19 @@ __global__ void tile_bf16(const __nv_bfloat16 *a, const __nv_bfloat16 *b, float 
   wmma::fill_fragment(acc, 1.0f);
   wmma::load_matrix_sync(fa, a, 16);
   wmma::load_matrix_sync(fb, b, 16);
+  wmma::mma_sync(acc, fa, fb, acc);
+  wmma::store_matrix_sync(d, acc, 16, wmma::mem_row_major);
+}
+
+// tf32 inputs (16x16x8): values with more mantissa bits than tf32 keeps, whose low bits the
+// multiply ignores, so the reference truncates them too.
+__global__ void tile_tf32(const float *a, const float *b, float *d) {
+  wmma::fragment<wmma::matrix_a, 16, 16, 8, wmma::precision::tf32, wmma::row_major> fa;
+  wmma::fragment<wmma::matrix_b, 16, 16, 8, wmma::precision::tf32, wmma::col_major> fb;
+  wmma::fragment<wmma::accumulator, 16, 16, 8, float> acc;
+  wmma::fill_fragment(acc, 0.0f);
+  wmma::load_matrix_sync(fa, a, 8);
+  wmma::load_matrix_sync(fb, b, 8);
   wmma::mma_sync(acc, fa, fb, acc);
   wmma::store_matrix_sync(d, acc, 16, wmma::mem_row_major);
 }
@@ -154,12 +168,47 @@ static int check_bf16() {
   return bad;
 }
 
+static float tf32_truncate(float v) {
+  unsigned u;
+  memcpy(&u, &v, 4);
+  u &= 0xFFFFE000u;
+  memcpy(&v, &u, 4);
+  return v;
+}
+
+static int check_tf32() {
+  float ha[16 * 8], hb[8 * 16], hd[256];
+  for (int i = 0; i < 128; i++) ha[i] = small_value(i, 9) * (1.0f + 1.0f / 4096);   // row-major a[m * 8 + k]
+  for (int i = 0; i < 128; i++) hb[i] = small_value(i, 10);                        // col-major b[n * 8 + k]
+  float *da, *db, *dd;
+  CUDA_CHECK(cudaMalloc(&da, sizeof ha));
+  CUDA_CHECK(cudaMalloc(&db, sizeof hb));
+  CUDA_CHECK(cudaMalloc(&dd, sizeof hd));
+  CUDA_CHECK(cudaMemcpy(da, ha, sizeof ha, cudaMemcpyHostToDevice));
+  CUDA_CHECK(cudaMemcpy(db, hb, sizeof hb, cudaMemcpyHostToDevice));
+  tile_tf32<<<1, 32>>>(da, db, dd);
+  CUDA_CHECK_LAUNCH();
+  CUDA_CHECK(cudaMemcpy(hd, dd, sizeof hd, cudaMemcpyDeviceToHost));
+  int bad = 0;
+  for (int m = 0; m < 16; m++)
+    for (int n = 0; n < 16; n++) {
+      float ref = 0;
+      for (int k = 0; k < 8; k++) ref += tf32_truncate(ha[m * 8 + k]) * tf32_truncate(hb[n * 8 + k]);
+      bad += fabsf(ref - hd[m * 16 + n]) > 1e-5f;
+    }
+  CUDA_CHECK(cudaFree(da));
+  CUDA_CHECK(cudaFree(db));
+  CUDA_CHECK(cudaFree(dd));
+  return bad;
+}
+
 int main() {
   EXPECT(check_gemm() == 0);
   EXPECT((check_tile<16, 16, 16>() == 0));
   EXPECT((check_tile<32, 8, 16>() == 0));
   EXPECT((check_tile<8, 32, 16>() == 0));
   EXPECT(check_bf16() == 0);
+  EXPECT(check_tf32() == 0);
   printf("%s tensor_core\n", expect_failures ? "FAIL" : "PASS");
   return expect_failures ? 1 : 0;
 }

@@ -97,6 +97,7 @@ enum {
   F_RELU = 1 << 8, F_SHIFTAMT = 1 << 9, F_NOTDEST = 1 << 10,
   F_COLMAJOR = 1 << 11,   /* wmma.load/store .col */
   F_WMMA_BF16 = 1 << 12,  /* wmma.mma with bf16 A and B */
+  F_WMMA_TF32 = 1 << 13,  /* wmma with tf32 A and B (f32 containers, 10-bit mantissa) */
 };
 
 /* Special registers. The first group is constant for a warp and becomes hidden registers. */
