@@ -1,14 +1,16 @@
 // tensor_core.cu - warp matrix multiply-accumulate (nvcuda::wmma) as tensor-core GEMM programs
 // write it (built for sm_90): a tiled half-precision GEMM with f32 accumulation staged through
 // shared memory with alpha/beta applied to fragment elements, every shape (16x16x16, 32x8x16,
-// 8x32x16) with row- and column-major operands, f16 accumulators, bf16 and tf32 inputs; checked
-// against a CPU GEMM on the same rounded inputs.
+// 8x32x16) with row- and column-major operands, f16 accumulators, bf16 and tf32 inputs, s8/u8
+// with s32 accumulators (wrapping and .satfinite), and f64 (8x8x4); checked against a CPU GEMM
+// on the same rounded inputs.
 #include "../cuda_check.h"
 
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 #include <math.h>
 #include <mma.h>
+#include <limits.h>
 #include <string.h>
 
 using namespace nvcuda;
@@ -69,6 +71,30 @@ __global__ void tile_tf32(const float *a, const float *b, float *d) {
   wmma::load_matrix_sync(fb, b, 8);
   wmma::mma_sync(acc, fa, fb, acc);
   wmma::store_matrix_sync(d, acc, 16, wmma::mem_row_major);
+}
+
+// 8-bit integers (s32 accumulators, wrapping or .satfinite) and doubles (8x8x4).
+template <typename T>
+__global__ void tile_int8(const T *a, const T *b, const int *c, int *d, bool satf) {
+  wmma::fragment<wmma::matrix_a, 16, 16, 16, T, wmma::row_major> fa;
+  wmma::fragment<wmma::matrix_b, 16, 16, 16, T, wmma::col_major> fb;
+  wmma::fragment<wmma::accumulator, 16, 16, 16, int> acc;
+  wmma::load_matrix_sync(fa, a, 16);
+  wmma::load_matrix_sync(fb, b, 16);
+  wmma::load_matrix_sync(acc, c, 16, wmma::mem_row_major);
+  wmma::mma_sync(acc, fa, fb, acc, satf);
+  wmma::store_matrix_sync(d, acc, 16, wmma::mem_row_major);
+}
+
+__global__ void tile_f64(const double *a, const double *b, const double *c, double *d) {
+  wmma::fragment<wmma::matrix_a, 8, 8, 4, double, wmma::row_major> fa;
+  wmma::fragment<wmma::matrix_b, 8, 8, 4, double, wmma::row_major> fb;
+  wmma::fragment<wmma::accumulator, 8, 8, 4, double> acc;
+  wmma::load_matrix_sync(fa, a, 4);
+  wmma::load_matrix_sync(fb, b, 8);
+  wmma::load_matrix_sync(acc, c, 8, wmma::mem_col_major);
+  wmma::mma_sync(acc, fa, fb, acc);
+  wmma::store_matrix_sync(d, acc, 8, wmma::mem_col_major);
 }
 
 static float small_value(int i, int salt) { return (float)(((i * 37 + salt * 11) % 17) - 8) / 8.0f; }
@@ -202,6 +228,70 @@ static int check_tf32() {
   return bad;
 }
 
+template <typename T>
+static int check_int8(bool satf) {
+  T ha[256], hb[256];
+  int hc[256], hd[256];
+  for (int i = 0; i < 256; i++) ha[i] = (T)(((i * 37) % 251) - (sizeof(T) == 1 && (T)-1 < 0 ? 125 : 0));
+  for (int i = 0; i < 256; i++) hb[i] = (T)(((i * 53 + 7) % 241) - ((T)-1 < 0 ? 120 : 0));   // col-major b[n * 16 + k]
+  for (int i = 0; i < 256; i++) hc[i] = i % 3 == 0 ? 2147480000 - i : i % 3 == 1 ? -2147480000 + i : i * 1000;
+  T *da, *db;
+  int *dc, *dd;
+  CUDA_CHECK(cudaMalloc(&da, sizeof ha));
+  CUDA_CHECK(cudaMalloc(&db, sizeof hb));
+  CUDA_CHECK(cudaMalloc(&dc, sizeof hc));
+  CUDA_CHECK(cudaMalloc(&dd, sizeof hd));
+  CUDA_CHECK(cudaMemcpy(da, ha, sizeof ha, cudaMemcpyHostToDevice));
+  CUDA_CHECK(cudaMemcpy(db, hb, sizeof hb, cudaMemcpyHostToDevice));
+  CUDA_CHECK(cudaMemcpy(dc, hc, sizeof hc, cudaMemcpyHostToDevice));
+  tile_int8<T><<<1, 32>>>(da, db, dc, dd, satf);
+  CUDA_CHECK_LAUNCH();
+  CUDA_CHECK(cudaMemcpy(hd, dd, sizeof hd, cudaMemcpyDeviceToHost));
+  int bad = 0;
+  for (int m = 0; m < 16; m++)
+    for (int n = 0; n < 16; n++) {
+      long long ref = hc[m * 16 + n];
+      for (int k = 0; k < 16; k++) ref += (long long)ha[m * 16 + k] * hb[n * 16 + k];
+      int want = satf ? (int)(ref > INT_MAX ? INT_MAX : ref < INT_MIN ? INT_MIN : ref) : (int)(unsigned)(unsigned long long)ref;
+      bad += hd[m * 16 + n] != want;
+    }
+  CUDA_CHECK(cudaFree(da));
+  CUDA_CHECK(cudaFree(db));
+  CUDA_CHECK(cudaFree(dc));
+  CUDA_CHECK(cudaFree(dd));
+  return bad;
+}
+
+static int check_f64() {
+  double ha[32], hb[32], hc[64], hd[64];
+  for (int i = 0; i < 32; i++) ha[i] = 1.0 / (i + 3);          // row-major a[m * 4 + k]
+  for (int i = 0; i < 32; i++) hb[i] = (i % 7) - 3.25;          // row-major b[k * 8 + n]
+  for (int i = 0; i < 64; i++) hc[i] = i * 0.125;               // col-major c[n * 8 + m]
+  double *da, *db, *dc, *dd;
+  CUDA_CHECK(cudaMalloc(&da, sizeof ha));
+  CUDA_CHECK(cudaMalloc(&db, sizeof hb));
+  CUDA_CHECK(cudaMalloc(&dc, sizeof hc));
+  CUDA_CHECK(cudaMalloc(&dd, sizeof hd));
+  CUDA_CHECK(cudaMemcpy(da, ha, sizeof ha, cudaMemcpyHostToDevice));
+  CUDA_CHECK(cudaMemcpy(db, hb, sizeof hb, cudaMemcpyHostToDevice));
+  CUDA_CHECK(cudaMemcpy(dc, hc, sizeof hc, cudaMemcpyHostToDevice));
+  tile_f64<<<1, 32>>>(da, db, dc, dd);
+  CUDA_CHECK_LAUNCH();
+  CUDA_CHECK(cudaMemcpy(hd, dd, sizeof hd, cudaMemcpyDeviceToHost));
+  int bad = 0;
+  for (int m = 0; m < 8; m++)
+    for (int n = 0; n < 8; n++) {
+      double ref = hc[n * 8 + m];
+      for (int k = 0; k < 4; k++) ref += ha[m * 4 + k] * hb[k * 8 + n];
+      bad += fabs(ref - hd[n * 8 + m]) > 1e-12;
+    }
+  CUDA_CHECK(cudaFree(da));
+  CUDA_CHECK(cudaFree(db));
+  CUDA_CHECK(cudaFree(dc));
+  CUDA_CHECK(cudaFree(dd));
+  return bad;
+}
+
 int main() {
   EXPECT(check_gemm() == 0);
   EXPECT((check_tile<16, 16, 16>() == 0));
@@ -209,6 +299,10 @@ int main() {
   EXPECT((check_tile<8, 32, 16>() == 0));
   EXPECT(check_bf16() == 0);
   EXPECT(check_tf32() == 0);
+  EXPECT(check_int8<signed char>(false) == 0);
+  EXPECT(check_int8<signed char>(true) == 0);
+  EXPECT(check_int8<unsigned char>(false) == 0);
+  EXPECT(check_f64() == 0);
   printf("%s tensor_core\n", expect_failures ? "FAIL" : "PASS");
   return expect_failures ? 1 : 0;
 }

@@ -53,7 +53,8 @@ typedef enum {
   OP_TEX, OP_TLD4, OP_TXQ, OP_SULD, OP_SUST,
   /* mbarrier.* and cp.async.mbarrier.arrive: sub = MBAR_*, bop = 1 for .parity / .noinc */
   OP_MBAR,
-  /* wmma.load/store/mma (warp matrix ops): sub = WMMA_*, bop = shape (wmma_shapes) */
+  /* wmma.load/store/mma (warp matrix ops): sub = WMMA_*, bop = shape (wmma_shapes), vec =
+   * the A/B type of an mma that names one */
   OP_WMMA,
   OP_COUNT
 } ptx_opcode;
@@ -96,7 +97,6 @@ enum {
   F_LEFT = 1 << 7,     /* shf.l */
   F_RELU = 1 << 8, F_SHIFTAMT = 1 << 9, F_NOTDEST = 1 << 10,
   F_COLMAJOR = 1 << 11,   /* wmma.load/store .col */
-  F_WMMA_BF16 = 1 << 12,  /* wmma.mma with bf16 A and B */
   F_WMMA_TF32 = 1 << 13,  /* wmma with tf32 A and B (f32 containers, 10-bit mantissa) */
 };
 

@@ -400,7 +400,7 @@ static const modname mbar_mods[] = {
   {"test_wait", MBAR_TEST_WAIT}, {"try_wait", MBAR_TEST_WAIT}, {"pending_count", MBAR_PENDING_COUNT},
   {"inval", MBAR_INVAL}, {"expect_tx", MBAR_EXPECT_TX}, {"complete_tx", MBAR_COMPLETE_TX}, {NULL, 0}};
 /* wmma shapes: value = index into the engine's shape table (ptx_ops.inc, op_wmma) */
-static const modname wmma_shapes[] = {{"m16n16k16", 0}, {"m32n8k16", 1}, {"m8n32k16", 2}, {"m16n16k8", 3}, {NULL, 0}};
+static const modname wmma_shapes[] = {{"m16n16k16", 0}, {"m32n8k16", 1}, {"m8n32k16", 2}, {"m16n16k8", 3}, {"m8n8k4", 4}, {NULL, 0}};
 static const modname barred_mods[] = {{"popc", BARRED_POPC}, {"and", BARRED_AND}, {"or", BARRED_OR}, {NULL, 0}};
 
 /* Modifiers that change nothing for us (memory ordering, scopes, cache hints...). */
@@ -429,8 +429,13 @@ static int apply_mod(parser *P, ptx_insn *in, const char *s, size_t n, int *ntyp
   int v;
   (void)P;
   /* wmma.mma.<layouts>.<shape>.f32.bf16.bf16.f32: the A/B type is not the d/c type */
-  if (in->op == OP_WMMA && in->sub == WMMA_MMA && n == 4 && memcmp(s, "bf16", 4) == 0) {
-    in->flags |= F_WMMA_BF16;
+  if (in->op == OP_WMMA && in->sub == WMMA_MMA &&
+      ((n == 4 && memcmp(s, "bf16", 4) == 0) || (n == 2 && (memcmp(s, "s8", 2) == 0 || memcmp(s, "u8", 2) == 0)))) {
+    in->vec = (uint8_t)type_from_name(s, n);   /* the A/B type; in->t, in->t2 are D and C */
+    return 1;
+  }
+  if (in->op == OP_WMMA && n == 9 && memcmp(s, "satfinite", 9) == 0) {
+    in->flags |= F_SAT;
     return 1;
   }
   /* .tf32 (wmma only): f32 registers whose low 13 mantissa bits the multiply ignores */
