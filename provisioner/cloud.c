@@ -13,6 +13,8 @@
 
 int cloud_agent_port(void) { return (int)gs_cfg_num("agent_port", 8000); }
 
+int cloud_bootstrap_ssh(void) { return strcmp(gs_cfg("bootstrap", "image"), "ssh") == 0; }
+
 void cloud_bootstrap(char *out, size_t n, int foreground, const char *halt)
 {
     const char *custom = gs_cfg("agent_bootstrap", NULL);

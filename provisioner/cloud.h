@@ -60,6 +60,10 @@ typedef struct cloud_api {
  * args), else the agent and halt run in a background subshell (Vast's onstart, Lambda's
  * user_data). */
 void cloud_bootstrap(char *out, size_t n, int foreground, const char *halt);
+/* Whether the daemon puts the agent onto instances over SSH after boot
+ * (GPUSHIM_BOOTSTRAP=ssh) rather than the image starting it at boot (image, the default).
+ * With ssh, create sends the provider neither the secret nor a script that starts it. */
+int cloud_bootstrap_ssh(void);
 /* The port the agent listens on inside the instance (agent_port, default 8000). */
 int cloud_agent_port(void);
 /* Whether an offer's GPU name matches GPUSHIM_GPU (case-insensitive substring; unset

@@ -13,10 +13,12 @@
  * the ledger with each configured provider's own list of our instances. */
 #include "daemon.h"
 #include "client.h"
+#include "cloud.h"
 #include "config.h"
 #include "ledger.h"
 #include "paths.h"
 #include "provider.h"
+#include "sshboot.h"
 #include "traffic.h"
 #include "util.h"
 
@@ -200,6 +202,39 @@ static int stop_or_destroy(const gs_provider *p, gs_inst *in, int destroy, const
     return GS_OK;
 }
 
+/* GPUSHIM_BOOTSTRAP=ssh: once the provider reports the instance running with an SSH
+ * endpoint, the agent is copied there and started with the instance's secret (on ssh's
+ * stdin) as the `ssh` provider does, listening on the agent port the provider maps.
+ * Returns 1 once done (or not wanted), 0 to try again at the next poll (not running or
+ * no endpoint yet; sshd not answering: until ssh_boot_timeout s after the first try), -1
+ * on failure with err set. */
+static int ssh_bootstrap(const gs_provider *p, gs_inst *in, double *first_try, char *err,
+                         size_t n)
+{
+    if (!p->ssh_bootstrap || !cloud_bootstrap_ssh())
+        return 1;
+    if (in->ssh_port <= 0 || !in->ssh_host[0] || strcmp(in->state, GS_PSTATE_RUNNING) != 0)
+        return 0;     /* not up yet */
+    gs_ssh_target t;
+    gs_strlcpy(t.host, in->ssh_host, sizeof t.host);
+    t.port = in->ssh_port;
+    gs_strlcpy(t.user, gs_cfg("ssh_user", in->ssh_user), sizeof t.user);
+    char port[48];
+    snprintf(port, sizeof port, "${GPUSHIM_AGENT_PORT:-%d}", cloud_agent_port());
+    char why[512] = "";
+    int rc = gs_ssh_install_agent(&t, in->tag, in->secret, port, why, sizeof why);
+    if (rc == GS_OK) {
+        logf_("agent started on %s over ssh %s:%d", in->id, t.host, t.port);
+        return 1;
+    }
+    if (*first_try == 0)
+        *first_try = gs_now();
+    if (rc == GS_EFAIL && gs_now() - *first_try < gs_cfg_num("ssh_boot_timeout", 60))
+        return 0;
+    gs_errf(err, n, "could not start the agent on instance %s over ssh: %s", in->id, why);
+    return -1;
+}
+
 /* Brings the instance to "agent ready": restart our stopped one, or create a new one,
  * then wait until the provider says running and the agent's port answers. */
 static int job_bringup(const gs_provider *p, gs_inst *in, char *err, size_t n)
@@ -279,10 +314,21 @@ static int job_bringup(const gs_provider *p, gs_inst *in, char *err, size_t n)
     pthread_mutex_unlock(&D.lock);
 
     double deadline = gs_now() + gs_cfg_num("boot_timeout", 900);
+    int agent_started = 0;
+    double ssh_first_try = 0;
     while (!D.shutting_down && !D.cancel_bringup) {
         int rc = p->status(in, err, n);
-        if (rc == GS_OK && strcmp(in->state, GS_PSTATE_RUNNING) == 0 && in->port > 0 &&
-            gs_tcp_probe(in->host, in->port, 2.0)) {
+        if (rc == GS_OK && !agent_started) {
+            agent_started = ssh_bootstrap(p, in, &ssh_first_try, err, n);
+            if (agent_started < 0) {
+                ledger_event(p->name, in->id, "error", in->price, err);
+                char e2[256];
+                stop_or_destroy(p, in, 1, err, e2, sizeof e2);
+                return GS_EFAIL;
+            }
+        }
+        if (rc == GS_OK && agent_started && strcmp(in->state, GS_PSTATE_RUNNING) == 0 &&
+            in->port > 0 && gs_tcp_probe(in->host, in->port, 2.0)) {
             ledger_put_instance(p->name, in, "running");
             ledger_event(p->name, in->id, "agent-ready", in->price, in->host);
             return GS_OK;

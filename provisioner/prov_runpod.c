@@ -7,6 +7,8 @@
  * DELETE /pods/{id} -> 204; ours: GET /pods filtered by name. Per-second billing: GPU
  * while running, the disk (runpod_storage_price $/GB-month, default 0.20, x runpod_disk)
  * while the pod exists.
+ * With bootstrap=ssh create sends no secret and no args (startSsh, 22/tcp mapped); status
+ * reports ssh.direct {host, port} and the daemon starts the agent over SSH.
  * v2 is in beta: its shapes here follow providers.md and were only run against our fake.
  * Config: runpod_api_key, runpod_url, runpod_image, runpod_gpu_id, runpod_cloud, runpod_disk,
  * runpod_storage_price. */
@@ -88,14 +90,20 @@ static int runpod_create(gs_inst *in, char *err, size_t n)
                     "if [ -n \"$RUNPOD_POD_ID\" ] && command -v runpodctl > /dev/null; then "
                     "runpodctl stop pod \"$RUNPOD_POD_ID\"; fi");
     snprintf(port, sizeof port, "%d/tcp", cloud_agent_port());
-    json_t *body = json_pack("{s:s, s:s, s:{s:s, s:i}, s:s, s:f, s:[s], s:{s:s}, s:[s,s,s],"
-                             " s:b}",
+    json_t *body = json_pack("{s:s, s:s, s:{s:s, s:i}, s:s, s:f, s:[s], s:{}}",
                              "name", in->tag, "image",
                              gs_cfg("runpod_image", "gpushim/agent:latest"), "gpu", "id",
                              pick.id, "count", 1, "cloud", gs_cfg("runpod_cloud", "SECURE"),
-                             "disk", gs_cfg_num("runpod_disk", 20), "ports", port, "env",
-                             "GPUSHIM_SECRET", in->secret, "args", "sh", "-c", boot,
-                             "startSsh", 0);
+                             "disk", gs_cfg_num("runpod_disk", 20), "ports", port, "env");
+    if (cloud_bootstrap_ssh()) {      /* the image's own start; the agent comes over SSH */
+        json_array_append_new(json_object_get(body, "ports"), json_string("22/tcp"));
+        json_object_set_new(body, "startSsh", json_true());
+    } else {
+        json_object_set_new(json_object_get(body, "env"), "GPUSHIM_SECRET",
+                            json_string(in->secret));
+        json_object_set_new(body, "args", json_pack("[s,s,s]", "sh", "-c", boot));
+        json_object_set_new(body, "startSsh", json_false());
+    }
     json_t *a = NULL;
     rc = cloud_call(&api, "POST", "/pods", body, NULL, &a, err, n);
     const char *id = cloud_str(json_object_get(a, "id"), NULL);
@@ -132,6 +140,11 @@ static void parse_pod(json_t *o, gs_inst *in)
             gs_strlcpy(in->host, cloud_str(json_object_get(p, "ip"), ""), sizeof in->host);
         }
     }
+    /* SSH: ssh.direct {host, port} (the public IP and the port mapped to 22/tcp). */
+    json_t *ssh = json_object_get(json_object_get(o, "ssh"), "direct");
+    gs_strlcpy(in->ssh_host, cloud_str(json_object_get(ssh, "host"), ""), sizeof in->ssh_host);
+    in->ssh_port = (int)cloud_num(json_object_get(ssh, "port"));
+    gs_strlcpy(in->ssh_user, "root", sizeof in->ssh_user);
     static const cloud_state states[] = {
         { "RUNNING", GS_PSTATE_RUNNING }, { "PROVISIONING", GS_PSTATE_PENDING },
         { "STARTING", GS_PSTATE_PENDING }, { "EXITED", GS_PSTATE_STOPPED },
@@ -196,6 +209,7 @@ const gs_provider gs_provider_runpod = {
     .can_stop = 1,
     .granularity = "second",
     .min_seconds = 0,
+    .ssh_bootstrap = 1,
     .configured = runpod_configured,
     .offers = runpod_offers,
     .create = runpod_create,

@@ -11,6 +11,7 @@
 #include "agentlog.h"
 #include "config.h"
 #include "provider.h"
+#include "sshboot.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -27,84 +28,15 @@ static int ssh_configured(char *why, size_t n)
     return 1;
 }
 
-static const char *remote_dir(void) { return gs_cfg("ssh_dir", ".gpushim"); }
-
-/* Common client options; argv filled from index 0, returns the next index. */
-static int ssh_options(char **argv, int a, int scp, char *portbuf, char *khbuf, size_t khn)
-{
-    snprintf(portbuf, 16, "%d", (int)gs_cfg_num("ssh_port", 22));
-    argv[a++] = scp ? "-P" : "-p";
-    argv[a++] = portbuf;
-    argv[a++] = "-o";
-    argv[a++] = "BatchMode=yes";
-    argv[a++] = "-o";
-    argv[a++] = "StrictHostKeyChecking=accept-new";
-    argv[a++] = "-o";
-    argv[a++] = "ConnectTimeout=15";
-    const char *kh = gs_cfg("ssh_known_hosts", NULL);
-    if (kh) {
-        snprintf(khbuf, khn, "UserKnownHostsFile=%s", kh);
-        argv[a++] = "-o";
-        argv[a++] = khbuf;
-    }
-    const char *key = gs_cfg("ssh_key", NULL);
-    if (key) {
-        argv[a++] = "-i";
-        argv[a++] = (char *)key;
-    }
-    return a;
-}
-
-static void destination(char *out, size_t n)
-{
-    const char *user = gs_cfg("ssh_user", NULL);
-    if (user)
-        snprintf(out, n, "%s@%s", user, gs_cfg("ssh_host", ""));
-    else
-        gs_strlcpy(out, gs_cfg("ssh_host", ""), n);
-}
-
-/* Runs a remote shell command; output in out. Returns ssh's exit status (255: ssh). */
+/* Runs a command on the configured host (the calls themselves are in sshboot.c). */
 static int ssh_run(const char *remote_cmd, const char *input, char *out, size_t outsz)
 {
-    char *argv[32], port[16], kh[600], dest[400];
-    int a = 0;
-    argv[a++] = "ssh";
-    a = ssh_options(argv, a, 0, port, kh, sizeof kh);
-    destination(dest, sizeof dest);
-    argv[a++] = dest;
-    argv[a++] = (char *)remote_cmd;
-    argv[a] = NULL;
-    return gs_run_argv(argv, NULL, input, out, outsz, gs_cfg_num("ssh_timeout", 60));
+    gs_ssh_target t;
+    gs_ssh_target_from_config(&t);
+    return gs_ssh_run(&t, remote_cmd, input, out, outsz);
 }
 
-static int ssh_copy(const char *local, const char *remote, char *err, size_t n)
-{
-    char *argv[32], port[16], kh[600], dest[1200], out[1024];
-    int a = 0;
-    argv[a++] = "scp";
-    argv[a++] = "-q";
-    a = ssh_options(argv, a, 1, port, kh, sizeof kh);
-    argv[a++] = (char *)local;
-    char d[400];
-    destination(d, sizeof d);
-    snprintf(dest, sizeof dest, "%s:%s", d, remote);
-    argv[a++] = dest;
-    argv[a] = NULL;
-    int rc = gs_run_argv(argv, NULL, NULL, out, sizeof out, gs_cfg_num("ssh_timeout", 60) * 5);
-    if (rc != 0)
-        gs_errf(err, n, "scp of the agent to %s failed (status %d)", d, rc);
-    return rc == 0 ? GS_OK : GS_EFAIL;
-}
-
-static const char *agent_binary(void)
-{
-    const char *a = gs_cfg("ssh_agent", NULL);
-    if (a)
-        return a;
-    a = gs_agent_cmd();
-    return access(a, R_OK) == 0 ? a : NULL;
-}
+static const char *remote_dir(void) { return gs_ssh_remote_dir(); }
 
 static int ssh_offers(gs_offer *out, int max, char *err, size_t n)
 {
@@ -116,40 +48,11 @@ static int ssh_offers(gs_offer *out, int max, char *err, size_t n)
 
 static int ssh_create(gs_inst *in, char *err, size_t n)
 {
-    const char *agent = agent_binary();
-    if (!agent) {
-        gs_errf(err, n, "set GPUSHIM_SSH_AGENT to the gpushim-agent binary to copy");
-        return GS_ECONFIG;
-    }
-    char cmd[2048], out[2048], dir[512];
-    snprintf(dir, sizeof dir, "%s/%s", remote_dir(), in->tag);
-    snprintf(cmd, sizeof cmd, "umask 077 && mkdir -p '%s'", dir);
-    int rc = ssh_run(cmd, NULL, out, sizeof out);
-    if (rc != 0) {
-        /* Nothing of ours exists there yet (at most an empty directory, which the next
-         * reconciliation removes). */
-        gs_errf(err, n, "ssh %s failed (status %d): %.200s", gs_cfg("ssh_host", ""), rc, out);
-        return GS_EFAIL;
-    }
-    char remote[600];
-    snprintf(remote, sizeof remote, "%s/gpushim-agent", dir);
-    if (ssh_copy(agent, remote, err, n) != GS_OK)
-        return GS_EMAYBE;    /* the directory exists: reconciliation removes it */
-    /* The secret arrives on stdin; the agent starts detached, its pid and output kept. */
-    snprintf(cmd, sizeof cmd,
-             "cd '%s' && umask 077 && cat > secret && chmod 700 gpushim-agent && { "
-             "GPUSHIM_INSTANCE_TAG='%s' nohup setsid ./gpushim-agent --listen '%s:0' "
-             "--secret-file \"$PWD/secret\" --idle-shutdown %d %s > agent.log 2>&1 "
-             "< /dev/null & echo $! > '%s/agent.pid'; }",
-             dir, in->tag, gs_cfg("ssh_listen", "0.0.0.0"), gs_watchdog_seconds(),
-             gs_cfg("ssh_agent_args", ""), dir);
-    char secret[80];
-    snprintf(secret, sizeof secret, "%s\n", in->secret);
-    rc = ssh_run(cmd, secret, out, sizeof out);
-    if (rc != 0) {
-        gs_errf(err, n, "starting the agent over ssh failed (status %d): %.200s", rc, out);
-        return GS_EMAYBE;
-    }
+    gs_ssh_target t;
+    gs_ssh_target_from_config(&t);
+    int rc = gs_ssh_install_agent(&t, in->tag, in->secret, "0", err, n);
+    if (rc != GS_OK)
+        return rc;    /* GS_EMAYBE: the directory exists; reconciliation removes it */
     snprintf(in->id, sizeof in->id, "%s", in->tag);
     gs_strlcpy(in->gpu, gs_cfg("ssh_gpu", "gpu"), sizeof in->gpu);
     in->price = gs_cfg_num("ssh_price", 0);

@@ -6,6 +6,8 @@
  * A too-low bid leaves a stopped instance behind while answering with an error that
  * carries new_contract: it is destroyed at once. Billing: per second, GPU while running,
  * storage (the offer's storage_cost $/GB-month x vast_disk) while the instance exists.
+ * With bootstrap=ssh create sends no secret and no onstart; status reports the SSH endpoint
+ * (public IP + 22/tcp, else the proxy's ssh_host/ssh_port) and the daemon starts the agent.
  * Config: vast_api_key, vast_url, vast_image, vast_disk (GB), vast_bid ($/h: interruptible). */
 #include "cloud.h"
 #include "config.h"
@@ -110,11 +112,15 @@ static int vast_create(gs_inst *in, char *err, size_t n)
                     "if [ -n \"$CONTAINER_ID\" ] && command -v vastai > /dev/null; then "
                     "vastai stop instance \"$CONTAINER_ID\" --api-key \"$CONTAINER_API_KEY\"; fi");
     snprintf(portmap, sizeof portmap, "-p %d:%d", cloud_agent_port(), cloud_agent_port());
-    json_t *body = json_pack("{s:s, s:f, s:s, s:{s:s, s:s}, s:s, s:s, s:b}", "image",
+    json_t *body = json_pack("{s:s, s:f, s:s, s:{s:s}, s:s, s:b}", "image",
                              gs_cfg("vast_image", "gpushim/agent:latest"), "disk",
                              gs_cfg_num("vast_disk", 16), "runtype", "ssh_direct", "env",
-                             "GPUSHIM_SECRET", in->secret, portmap, "1", "onstart", onstart,
-                             "label", in->tag, "cancel_unavail", 1);
+                             portmap, "1", "label", in->tag, "cancel_unavail", 1);
+    if (!cloud_bootstrap_ssh()) {     /* with ssh the daemon starts the agent after boot */
+        json_object_set_new(json_object_get(body, "env"), "GPUSHIM_SECRET",
+                            json_string(in->secret));
+        json_object_set_new(body, "onstart", json_string(onstart));
+    }
     double bid = gs_cfg_num("vast_bid", 0);
     if (bid > 0)
         json_object_set_new(body, "price", json_real(bid));
@@ -166,6 +172,17 @@ static void parse_instance(json_t *o, gs_inst *in)
     snprintf(portkey, sizeof portkey, "%d/tcp", cloud_agent_port());
     json_t *mapping = json_array_get(json_object_get(json_object_get(o, "ports"), portkey), 0);
     in->port = (int)cloud_num(json_object_get(mapping, "HostPort"));
+    /* SSH: direct (the public IP and the port mapped to 22/tcp), else Vast's proxy
+     * (ssh_host, ssh_port). */
+    json_t *ssh = json_array_get(json_object_get(json_object_get(o, "ports"), "22/tcp"), 0);
+    in->ssh_port = (int)cloud_num(json_object_get(ssh, "HostPort"));
+    gs_strlcpy(in->ssh_host, in->host, sizeof in->ssh_host);
+    if (!in->ssh_port || !in->ssh_host[0]) {
+        gs_strlcpy(in->ssh_host, cloud_str(json_object_get(o, "ssh_host"), ""),
+                   sizeof in->ssh_host);
+        in->ssh_port = (int)cloud_num(json_object_get(o, "ssh_port"));
+    }
+    gs_strlcpy(in->ssh_user, "root", sizeof in->ssh_user);
     if (strcmp(actual, "running") == 0)
         gs_strlcpy(in->state, GS_PSTATE_RUNNING, sizeof in->state);
     else if ((strcmp(actual, "stopped") == 0 || strcmp(actual, "exited") == 0 ||
@@ -209,6 +226,7 @@ const gs_provider gs_provider_vast = {
     .can_stop = 1,
     .granularity = "second",
     .min_seconds = 0,
+    .ssh_bootstrap = 1,
     .configured = vast_configured,
     .offers = vast_offers,
     .create = vast_create,

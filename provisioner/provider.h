@@ -40,6 +40,11 @@ typedef struct gs_inst {
     char secret_path[512]; /* local file holding it (0600), handed to the shim */
     char offer[64];        /* provider's offer / type chosen at create */
     char detail[256];      /* provider's own status message */
+    /* The instance's SSH endpoint, once running (for GPUSHIM_BOOTSTRAP=ssh); port 0:
+     * unknown. ssh_user: the provider's login user ("root" on Vast and RunPod). */
+    char ssh_host[256];
+    int ssh_port;
+    char ssh_user[32];
 } gs_inst;
 
 typedef struct gs_offer {
@@ -59,6 +64,9 @@ typedef struct gs_provider {
     int can_stop;            /* 1: stop keeps the instance for a later start; 0: stop = destroy */
     const char *granularity; /* "second", "minute" or "hour" */
     int min_seconds;         /* minimum charge per start, seconds */
+    /* 1: honours GPUSHIM_BOOTSTRAP=ssh (creates without the agent and reports the
+     * instance's SSH endpoint; the daemon then starts the agent over SSH). */
+    int ssh_bootstrap;
     /* 1 when usable (keys/commands present); else 0 with why. */
     int (*configured)(char *why, size_t n);
     /* Fills up to max offers matching GPUSHIM_GPU / GPUSHIM_MAX_PRICE; count or GS_E*. */

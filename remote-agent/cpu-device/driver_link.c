@@ -1,19 +1,23 @@
 /* driver_link.c - cuLink*: the JIT linker, as far as a PTX-only device can offer it.
  *
  * Clients such as numba-cuda hand their PTX to cuLinkAddData and load what
- * cuLinkComplete returns. Here the "linked image" is the PTX text itself (which
- * cuModuleLoadData accepts). One PTX input (given directly or inside a fatbin) is
- * supported; SASS inputs and libraries are refused with a message in the error log.
+ * cuLinkComplete returns. Here the "linked image" is PTX text (which cuModuleLoadData
+ * accepts): the one input, or several PTX inputs (given directly or inside fatbins) linked
+ * into one module by ptx_link. SASS inputs and libraries are refused with a message in the
+ * error log.
  */
 #include "driver.h"
 #include "fatbin.h"
+#include "ptx_link.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 struct CUlinkState_st {
-  char *ptx;           /* the one PTX input, NUL-terminated */
+  char **inputs;       /* the PTX inputs, NUL-terminated */
+  size_t ninputs;
+  char *linked;        /* what cuLinkComplete returned; lives until cuLinkDestroy */
   size_t len;
   char *error_log;     /* the caller's CU_JIT_ERROR_LOG_BUFFER, if any */
   size_t error_log_size;
@@ -42,15 +46,14 @@ CPUDEV_API CUresult cuLinkCreate_v2(unsigned int numOptions, CUjit_option *optio
 }
 
 static CUresult add_ptx(struct CUlinkState_st *s, const char *text, size_t len) {
-  if (s->ptx) {
-    link_error(s, "the CPU device links a single PTX input; a second one was added");
-    return CUDA_ERROR_NOT_SUPPORTED;
-  }
-  s->ptx = malloc(len + 1);
-  if (!s->ptx) return CUDA_ERROR_OUT_OF_MEMORY;
-  memcpy(s->ptx, text, len);
-  s->ptx[len] = '\0';
-  s->len = len;
+  char **grown = realloc(s->inputs, (s->ninputs + 1) * sizeof *grown);
+  if (!grown) return CUDA_ERROR_OUT_OF_MEMORY;
+  s->inputs = grown;
+  char *copy = malloc(len + 1);
+  if (!copy) return CUDA_ERROR_OUT_OF_MEMORY;
+  memcpy(copy, text, len);
+  copy[len] = '\0';
+  s->inputs[s->ninputs++] = copy;
   return CUDA_SUCCESS;
 }
 
@@ -118,18 +121,28 @@ CPUDEV_API CUresult cuLinkAddFile_v2(CUlinkState state, CUjitInputType type, con
 
 CPUDEV_API CUresult cuLinkComplete(CUlinkState state, void **cubinOut, size_t *sizeOut) {
   if (!state || !cubinOut) return CUDA_ERROR_INVALID_VALUE;
-  if (!state->ptx) {
+  if (!state->ninputs) {
     link_error(state, "nothing to link");
     return CUDA_ERROR_INVALID_VALUE;
   }
-  *cubinOut = state->ptx;
+  char err[512] = "";
+  char *linked = ptx_link((const char *const *)state->inputs, state->ninputs, &state->len, err, sizeof err);
+  if (!linked) {
+    link_error(state, err);
+    return CUDA_ERROR_INVALID_PTX;
+  }
+  free(state->linked);
+  state->linked = linked;
+  *cubinOut = linked;
   if (sizeOut) *sizeOut = state->len + 1;
   return CUDA_SUCCESS;
 }
 
 CPUDEV_API CUresult cuLinkDestroy(CUlinkState state) {
   if (!state) return CUDA_ERROR_INVALID_VALUE;
-  free(state->ptx);
+  for (size_t i = 0; i < state->ninputs; i++) free(state->inputs[i]);
+  free(state->inputs);
+  free(state->linked);
   free(state);
   return CUDA_SUCCESS;
 }

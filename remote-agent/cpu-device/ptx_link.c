@@ -330,14 +330,17 @@ static void write_kind(items *it, sbuf *b, item_kind a, item_kind c) {
 char *ptx_link(const char *const *texts, size_t n, size_t *out_len, char *err, size_t errlen) {
   items it = {.err = err, .errlen = errlen};
   sbuf b = {0};
+  if (n == 1) {   /* one module is linked already */
+    sb_str(&b, texts[0]);
+    if (b.oom) return fail(&it, "out of memory"), NULL;
+    if (out_len) *out_len = b.len;
+    return b.buf;
+  }
   bool ok = n > 0 || fail(&it, "nothing to link");
   for (size_t i = 0; ok && i < n; i++) ok = split_input(&it, texts[i], (unsigned)i);
   ok = ok && rename_locals(&it) && resolve_definitions(&it);
   if (ok) {
-    sb_str(&b, "// linked by gpushim from ");
-    char count[32];
-    snprintf(count, sizeof count, "%zu PTX modules\n", n);
-    sb_str(&b, count);
+    sb_str(&b, "// linked by gpushim's ptx_link\n");
     write_header(&it, &b);
     write_prototypes(&it, &b);
     sb_str(&b, "\n");

@@ -8,9 +8,12 @@
  * Lookup by host stub address (and by our own record address, which we hand out as
  * cudaKernel_t) goes through a small open-addressing hash table. */
 #include "runtime.h"
+#include "fatbin.h"
+#include "ptx_link.h"
 
 #include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,20 +22,11 @@
 struct textureReference;
 struct surfaceReference;
 
-typedef struct {
-  int magic;
-  int version;
-  const void *data;
-  void *filename_or_fatbins;
-} fatbin_wrapper;
-
 typedef struct rt_fatbin {
   void *handle_slot;                  /* what the void** handle points at: must stay first */
   const fatbin_wrapper *wrapper;
   pthread_mutex_t lock;
   CUmodule modules[RT_MAX_DEVICES];
-  CUmodule *objects[RT_MAX_DEVICES];  /* -rdc fallback: one module per prelinked object */
-  unsigned nobjects[RT_MAX_DEVICES];
   unsigned loaded_generation[RT_MAX_DEVICES];   /* 0 = not loaded */
   bool unregistered;
 } rt_fatbin;
@@ -207,36 +201,57 @@ static unsigned current_generation(int device) {
 
 /* Separate compilation (-rdc, and every CMake target with CUDA_SEPARABLE_COMPILATION): the
  * registered fatbin is nvlink's output, SASS only, and its wrapper (version 2) lists the
- * fatbins of the prelinked objects, which hold their PTX. A device that cannot run that SASS
- * (our CPU device) gets one module per object instead; kernels and variables are looked up in
- * each. Device code that calls across objects still needs a real device linker. */
+ * fatbins of the prelinked objects, which hold their PTX. For a device that cannot run that
+ * SASS (our CPU device) we do nvlink's work on PTX here: each object's best PTX for the
+ * device, linked by ptx_link into one image (calls and variables across objects resolved),
+ * loaded as the fatbin's one module. */
 #define RT_FATBIN_PRELINKED 2
 #define RT_MAX_PRELINKED 256
+
+/* An object's fatbin container (the list may hold wrappers as well). */
+static const void *object_container(const void *object) {
+  uint32_t magic;
+  memcpy(&magic, object, sizeof magic);
+  return magic == FATBIN_WRAPPER_MAGIC ? ((const fatbin_wrapper *)object)->data : object;
+}
+
+static CUresult link_prelinked(void *const *list, unsigned n, unsigned arch, char **linked) {
+  char *ptx[RT_MAX_PRELINKED] = {0}, err[512] = "";
+  CUresult r = CUDA_SUCCESS;
+  for (unsigned i = 0; i < n && r == CUDA_SUCCESS; i++) {
+    const void *container = object_container(list[i]);
+    if (!container) {
+      snprintf(err, sizeof err, "object %u: empty fatbin wrapper", i);
+      r = CUDA_ERROR_INVALID_IMAGE;
+      break;
+    }
+    size_t len;
+    fatbin_status st = fatbin_best_ptx(container, fatbin_container_size(container), arch, &ptx[i], &len, NULL,
+                                       err, sizeof err);
+    if (st) r = st == FATBIN_ERR_NO_PTX ? CUDA_ERROR_NO_BINARY_FOR_GPU : CUDA_ERROR_INVALID_IMAGE;
+  }
+  if (r == CUDA_SUCCESS && !(*linked = ptx_link((const char *const *)ptx, n, NULL, err, sizeof err)))
+    r = CUDA_ERROR_INVALID_PTX;
+  if (r != CUDA_SUCCESS) fprintf(stderr, "gpushim: linking the -rdc objects' PTX: %s\n", err);
+  for (unsigned i = 0; i < n; i++) free(ptx[i]);
+  return r;
+}
 
 static CUresult load_prelinked(rt_fatbin *fb, int device) {
   void *const *list = fb->wrapper->filename_or_fatbins;
   unsigned n = 0;
   while (n < RT_MAX_PRELINKED && list[n]) n++;
   if (!n) return CUDA_ERROR_NO_BINARY_FOR_GPU;
-  CUmodule *mods = calloc(n, sizeof *mods);
-  if (!mods) return CUDA_ERROR_OUT_OF_MEMORY;
-  for (unsigned i = 0; i < n; i++) {
-    CUresult r = cuModuleLoadData(&mods[i], list[i]);
-    if (r != CUDA_SUCCESS) {
-      while (i--) cuModuleUnload(mods[i]);
-      free(mods);
-      return r;
-    }
-  }
-  free(fb->objects[device]);
-  fb->objects[device] = mods;
-  fb->nobjects[device] = n;
-  fb->modules[device] = mods[0];
-  return CUDA_SUCCESS;
+  unsigned arch = (unsigned)(rt_device_attribute(device, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR) * 10 +
+                             rt_device_attribute(device, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR));
+  char *linked = NULL;
+  CUresult r = link_prelinked(list, n, arch, &linked);
+  if (r == CUDA_SUCCESS) r = cuModuleLoadData(&fb->modules[device], linked);
+  free(linked);
+  return r;
 }
 
 static CUresult load_fatbin(rt_fatbin *fb, int device) {
-  fb->nobjects[device] = 0;
   CUresult r = cuModuleLoadData(&fb->modules[device], fb->wrapper->data);
   if (r == CUDA_ERROR_NO_BINARY_FOR_GPU && fb->wrapper->version == RT_FATBIN_PRELINKED &&
       fb->wrapper->filename_or_fatbins)
@@ -272,8 +287,6 @@ cudaError_t rt_function_handle(rt_function *fn, CUfunction *out) {
   if (fn->handle_generation[device] != generation) {
     CUfunction f;
     CUresult r = cuModuleGetFunction(&f, module, fn->name);
-    for (unsigned i = 1; r == CUDA_ERROR_NOT_FOUND && i < fn->fatbin->nobjects[device]; i++)
-      r = cuModuleGetFunction(&f, fn->fatbin->objects[device][i], fn->name);
     if (r != CUDA_SUCCESS)
       return rt_set_error(r == CUDA_ERROR_NOT_FOUND ? cudaErrorInvalidDeviceFunction : rt_error_from_driver(r));
     fn->handles[device] = f;
@@ -293,9 +306,6 @@ cudaError_t rt_symbol_address(const void *symbol, CUdeviceptr *addr, size_t *siz
   if (err != cudaSuccess) return err;
   size_t bytes = 0;
   CUresult r = cuModuleGetGlobal(addr, &bytes, module, var->name);
-  int device = rt_current_device();
-  for (unsigned i = 1; r == CUDA_ERROR_NOT_FOUND && i < var->fatbin->nobjects[device]; i++)
-    r = cuModuleGetGlobal(addr, &bytes, var->fatbin->objects[device][i], var->name);
   if (r != CUDA_SUCCESS) return rt_set_error(cudaErrorInvalidSymbol);
   if (size) *size = bytes;
   return cudaSuccess;

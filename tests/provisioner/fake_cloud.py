@@ -22,6 +22,12 @@ The bootstrap's process is the container's main process: on RunPod its exit exit
 `runpodctl` commands: `vastai stop instance $CONTAINER_ID --api-key $CONTAINER_API_KEY` and
 `runpodctl stop pod $RUNPOD_POD_ID` stop the instance as the real CLIs would. Lambda has
 neither: an instance whose agent exited stays active and billed until terminated.
+With FAKE_CLOUD_SSH_KEYS (an authorized_keys file) in its environment the fake's Vast and
+RunPod instances boot an image without the agent: a real sshd (procs.start_sshd) on a
+loopback port reported as the instance's SSH endpoint (Vast: 22/tcp, ssh_host/ssh_port;
+RunPod: runtime.ports private 22, ssh.direct), its sessions seeing the
+agent port mapping in GPUSHIM_AGENT_PORT. Every process of such an instance carries
+FAKE_CLOUD_INSTANCE=<marker> in its environment; halting the instance ends them all.
 Test control (no auth) under /_control:
     POST /_control {"faults": [{"method","path","status"|"hang"|"error_after_success",
                     "count"}], "boot_delay": s, "min_bid": $, "capacity": bool}
@@ -43,7 +49,7 @@ import time
 import uuid
 from urllib.parse import urlparse
 
-from procs import alive, free_port, terminate
+from procs import alive, free_port, start_sshd, terminate
 
 HERE = pathlib.Path(__file__).resolve().parent
 API_KEY = "test-key-123"
@@ -138,6 +144,7 @@ class Instance:
         self.relays = []                     # one per run (Vast): their counts are the bill
         self.state = "creating"          # creating, running, stopped, terminated
         self.port = free_port()
+        self.ssh_port = 0                # the sshd's port while an SSH image runs
         self.periods = []                # [start, end|None] while billed
         self.created_at, self.destroyed_at = time.time(), None
         self.booted_at = None
@@ -180,8 +187,25 @@ class Instance:
 def recorded_pids(inst):
     rec = inst.dir / "agents.txt" if inst.dir else None
     if not rec or not rec.exists():
+        return marked_pids(inst)
+    return [int(line.split()[0]) for line in rec.read_text().splitlines()
+            if line.strip()] + marked_pids(inst)
+
+
+def marked_pids(inst):
+    """The processes started through an SSH image's sshd: their environment names inst."""
+    if not SSH_KEYS:
         return []
-    return [int(line.split()[0]) for line in rec.read_text().splitlines() if line.strip()]
+    mark = ("FAKE_CLOUD_INSTANCE=%s" % inst.secret_key).encode()
+    pids = []
+    for entry in os.listdir("/proc"):
+        try:
+            with open("/proc/%s/environ" % entry, "rb") as f:
+                if mark in f.read().split(b"\0"):
+                    pids.append(int(entry))
+        except (OSError, ValueError):
+            pass
+    return pids
 
 
 class Cloud:
@@ -242,6 +266,11 @@ class Cloud:
                 if self.provider == "runpod":
                     env["RUNPOD_POD_ID"] = inst.id
                 env.update(inst.env)
+                if SSH_KEYS and self.provider in ("vast", "runpod"):
+                    self.boot_sshd(inst, env)
+                    inst.state = "running"
+                    inst.booted_at = time.time()
+                    return
                 before = len(recorded_pids(inst))
                 inst.main = subprocess.Popen(["sh", "-c", inst.script], env=env,
                                              cwd=str(inst.dir), stdin=subprocess.DEVNULL,
@@ -258,6 +287,15 @@ class Cloud:
             self.watch(inst, main)
 
         threading.Thread(target=run, daemon=True).start()
+
+    def boot_sshd(self, inst, env):
+        """An image without the agent: only sshd runs; the agent comes over SSH."""
+        inst.ssh_port = free_port()
+        setenv = ["GPUSHIM_AGENT_PORT=%s" % env["GPUSHIM_AGENT_PORT"],
+                  "FAKE_CLOUD_INSTANCE=%s" % inst.secret_key]
+        d = inst.dir / "sshd"
+        d.mkdir(exist_ok=True)
+        inst.main = start_sshd(d, inst.ssh_port, SSH_KEYS, setenv)
 
     def watch(self, inst, main):
         """The instance halting itself: on RunPod the main process exiting exits the pod;
@@ -332,6 +370,7 @@ class Cloud:
 
 
 CLOUD = None
+SSH_KEYS = os.environ.get("FAKE_CLOUD_SSH_KEYS")
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -456,6 +495,9 @@ def vast_instance_json(i):
          else "running", "status_msg": "", "public_ipaddr": "127.0.0.1", "ports": {}}
     if i.state == "running":
         o["ports"] = {"8000/tcp": [{"HostIp": "0.0.0.0", "HostPort": str(i.port)}]}
+    if i.state == "running" and i.ssh_port:
+        o["ports"]["22/tcp"] = [{"HostIp": "0.0.0.0", "HostPort": str(i.ssh_port)}]
+        o["ssh_host"], o["ssh_port"] = "127.0.0.1", i.ssh_port
     return o
 
 
@@ -522,6 +564,10 @@ def runpod_pod_json(i):
     if i.state == "running":
         o["runtime"] = {"ports": [{"private": 8000, "public": i.port, "ip": "127.0.0.1",
                                    "type": "tcp"}]}
+        if i.ssh_port:
+            o["runtime"]["ports"].append({"private": 22, "public": i.ssh_port,
+                                          "ip": "127.0.0.1", "type": "tcp"})
+            o["ssh"] = {"direct": {"host": "127.0.0.1", "port": i.ssh_port}}
     return o
 
 

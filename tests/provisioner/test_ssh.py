@@ -5,7 +5,6 @@ import os
 import pathlib
 import shutil
 import signal
-import socket
 import stat
 import subprocess
 import time
@@ -13,31 +12,18 @@ import time
 import pytest
 
 from conftest import FAKE_AGENT, pid_alive, wait_for
-from procs import free_port
-
-SSHD = shutil.which("sshd") or "/usr/sbin/sshd"
+from procs import free_port, start_sshd
 
 
 @pytest.fixture
 def sshd(gs):
     d = gs.tmp / "sshd"
     d.mkdir()
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(d / "host_key")],
-                   check=True)
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(d / "client_key")],
                    check=True)
     shutil.copy(d / "client_key.pub", d / "authorized_keys")
     port = free_port()
-    (d / "sshd_config").write_text(
-        "ListenAddress 127.0.0.1:%d\nHostKey %s\nAuthorizedKeysFile %s\nStrictModes no\n"
-        "PidFile none\nUsePAM no\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n"
-        "PermitRootLogin prohibit-password\nSubsystem sftp /usr/lib/openssh/sftp-server\n"
-        % (port, d / "host_key", d / "authorized_keys"))
-    os.makedirs("/run/sshd", exist_ok=True)
-    proc = subprocess.Popen([SSHD, "-D", "-e", "-f", str(d / "sshd_config")],
-                            stdout=subprocess.DEVNULL, stderr=open(d / "sshd.log", "w"))
-    wait_for(lambda: (lambda c: (c.connect_ex(("127.0.0.1", port)) == 0, c.close())[0])(
-        socket.socket()), 10, "sshd to listen")
+    proc = start_sshd(d, port, d / "authorized_keys")
     remote = gs.tmp / "remote"
     gs.env.update({
         "GPUSHIM_PROVIDER": "ssh",
