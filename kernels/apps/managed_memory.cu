@@ -2,7 +2,8 @@
 // simpleZeroCopy style), each step checked against a CPU reference: host init -> kernel ->
 // sync -> host read; several kernels in a row; host writes between launches; a managed struct
 // holding a managed pointer; streams with per-stream buffers and the hints (attach, prefetch,
-// advise); memset/memcpy on managed memory; registered host memory mapped for the device.
+// advise); memset/memcpy on managed memory; a fresh buffer filled by fread; registered host
+// memory mapped for the device.
 // With concurrentManagedAccess = 0 the host touches managed memory only after synchronizing.
 #include <string.h>
 
@@ -149,6 +150,29 @@ static void registered_mapped(void) {
   free(h);
 }
 
+// Fresh managed memory filled by the C library (fread writes it from inside the kernel's read
+// system call, where a write-protected page would give EFAULT, not a fault), then a kernel.
+static void filled_by_fread(void) {
+  const int n = 300000;
+  FILE *f = tmpfile();
+  EXPECT(f != nullptr);
+  if (!f) return;
+  int *ref = (int *)malloc(n * sizeof(int));
+  for (int i = 0; i < n; i++) ref[i] = (int)((long long)i * 7919 % 100003);
+  EXPECT(fwrite(ref, sizeof(int), n, f) == (size_t)n);
+  rewind(f);
+  int *m = nullptr;
+  CUDA_CHECK(cudaMallocManaged(&m, n * sizeof(int)));
+  EXPECT(fread(m, sizeof(int), n, f) == (size_t)n);
+  fclose(f);
+  affine<<<(n + 255) / 256, 256>>>(m, n, 3, 2);
+  CUDA_CHECK(cudaDeviceSynchronize());
+  reference_affine(ref, n, 3, 2);
+  EXPECT(memcmp(m, ref, n * sizeof(int)) == 0);
+  CUDA_CHECK(cudaFree(m));
+  free(ref);
+}
+
 // "measure": a 64 MiB buffer filled on the host and touched by one kernel, then one int written
 // on the host and one more kernel; GPUSHIM_UVM_STATS=1 prints the bytes moved at exit.
 static void measure(void) {
@@ -176,6 +200,7 @@ int main(int argc, char **argv) {
   }
   check_attributes();
   basic_and_chain();
+  filled_by_fread();
   managed_struct();
   streams();
   registered_mapped();

@@ -227,8 +227,8 @@ static CUresult alloc_twin(size_t size, CUdeviceptr *alloc, uintptr_t *addr) {
     if (nrej && want < UVM_BIG) want = UVM_BIG;  /* small ones share a heap: ask elsewhere */
     if ((e = cuMemAlloc(&d, want)) != CUDA_SUCCESS) break;
     uintptr_t a = (d + pg - 1) & ~(uintptr_t)(pg - 1);
-    void *m = mmap((void *)a, len, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
-                   -1, 0);
+    void *m = mmap((void *)a, len, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
     if (m == (void *)a) {
       *alloc = d, *addr = a;
       e = CUDA_SUCCESS;
@@ -242,7 +242,21 @@ static CUresult alloc_twin(size_t size, CUdeviceptr *alloc, uintptr_t *addr) {
   return e;
 }
 
-/* New managed or host-allocated memory: zero on both sides, clean. */
+/* Marks every page of the (live, unshared) range at host address `host` dirty: its whole
+ * contents go to the device before the next call. */
+static void mark_all_dirty(uintptr_t host) {
+  pthread_mutex_lock(&uvm_lock);
+  for (int i = 0; i < atomic_load(&nslots); i++)
+    if (atomic_load(&ranges[i].live) && ranges[i].host == host && !ranges[i].shared)
+      memset((void *)ranges[i].dirty, 1, ranges[i].npages);
+  pthread_mutex_unlock(&uvm_lock);
+  atomic_store(&any_dirty, 1);
+}
+
+/* New managed or host-allocated memory: zero pages, writable and dirty until the first push,
+ * so that the host may fill it by any means — stores, or a read()/fread() into it, which a
+ * write-protected page would fail with EFAULT instead of faulting. The first push sends it
+ * whole (zeros compress to almost nothing); after the first pull it is tracked page by page. */
 CUresult gs_uvm_alloc(void **pp, size_t size, int kind, unsigned flags) {
   if (!pp || size == 0) return CUDA_ERROR_INVALID_VALUE;
   pthread_once(&handler_once, install_handler);
@@ -256,16 +270,20 @@ CUresult gs_uvm_alloc(void **pp, size_t size, int kind, unsigned flags) {
     if ((e = alloc_twin(size, &r.alloc, &r.host)) != CUDA_SUCCESS) return e;
     r.dev = r.host;
   }
-  quiet = 1;
-  e = cuMemsetD8(r.dev, 0, size);               /* host pages are zero: the device's too */
-  quiet = 0;
-  if (e == CUDA_SUCCESS && r.shared) e = cuCtxSynchronize();
+  e = CUDA_SUCCESS;
+  if (r.shared) {                               /* one memory: zero it here */
+    quiet = 1;
+    e = cuMemsetD8(r.dev, 0, size);
+    quiet = 0;
+    if (e == CUDA_SUCCESS) e = cuCtxSynchronize();
+  }
   if (e == CUDA_SUCCESS && add_range(&r) < 0) e = CUDA_ERROR_OUT_OF_MEMORY;
   if (e != CUDA_SUCCESS) {
     if (!r.shared) munmap((void *)r.host, (size + pg - 1) & ~(pg - 1));
     cuMemFree(r.alloc);
     return e;
   }
+  if (!r.shared) mark_all_dirty(r.host);
   *pp = (void *)r.host;
   return CUDA_SUCCESS;
 }
@@ -281,13 +299,7 @@ CUresult gs_uvm_register(void *p, size_t size, unsigned flags) {
     cuMemFree(r.alloc);
     return CUDA_ERROR_OUT_OF_MEMORY;
   }
-  pthread_mutex_lock(&uvm_lock);
-  for (int i = 0; i < atomic_load(&nslots); i++)
-    if (atomic_load(&ranges[i].live) && ranges[i].host == r.host &&
-        ranges[i].kind == GS_UVM_REGISTERED)
-      memset((void *)ranges[i].dirty, 1, ranges[i].npages);
-  pthread_mutex_unlock(&uvm_lock);
-  atomic_store(&any_dirty, 1);
+  mark_all_dirty(r.host);
   return CUDA_SUCCESS;
 }
 
