@@ -5,8 +5,10 @@
  * instance's own boot environment); status: GET /instances/{id} (booting, active,
  * unhealthy, terminating, terminated); destroy: POST /instance-operations/terminate;
  * ours: GET /instances filtered by name. Billed per minute.
+ * With bootstrap=ssh launch sends no user_data; the daemon starts the agent over SSH at
+ * the instance's ip (user ubuntu, port lambda_ssh_port, default 22).
  * Config: lambda_api_key, lambda_url, lambda_ssh_key (an SSH key name launch requires),
- * lambda_region (optional: else the first region with capacity). */
+ * lambda_region (optional: else the first region with capacity), lambda_ssh_port. */
 #include "cloud.h"
 #include "config.h"
 #include "provider.h"
@@ -84,10 +86,12 @@ static int lambda_create(gs_inst *in, char *err, size_t n)
     cloud_bootstrap(boot, sizeof boot, 0, NULL);
     snprintf(user_data, sizeof user_data, "#!/bin/sh\nexport GPUSHIM_SECRET='%s'\n%s\n",
              in->secret, boot);
-    json_t *body = json_pack("{s:s, s:s, s:[s], s:i, s:s, s:s}", "region_name",
+    json_t *body = json_pack("{s:s, s:s, s:[s], s:i, s:s}", "region_name",
                              pick.region, "instance_type_name", pick.id,
                              "ssh_key_names", gs_cfg("lambda_ssh_key", ""), "quantity", 1,
-                             "name", in->tag, "user_data", user_data);
+                             "name", in->tag);
+    if (!cloud_bootstrap_ssh())       /* with ssh the daemon starts the agent after boot */
+        json_object_set_new(body, "user_data", json_string(user_data));
     json_t *a = NULL;
     rc = cloud_call(&api, "POST", "/instance-operations/launch", body, NULL, &a, err, n);
     const char *id = json_string_value(
@@ -115,6 +119,9 @@ static void parse_instance(json_t *o, gs_inst *in)
     const char *st = cloud_str(json_object_get(o, "status"), "");
     gs_strlcpy(in->detail, st, sizeof in->detail);
     in->port = in->host[0] ? cloud_agent_port() : 0;
+    gs_strlcpy(in->ssh_host, in->host, sizeof in->ssh_host);
+    in->ssh_port = in->host[0] ? (int)gs_cfg_num("lambda_ssh_port", 22) : 0;
+    gs_strlcpy(in->ssh_user, "ubuntu", sizeof in->ssh_user);
     static const cloud_state states[] = {
         { "active", GS_PSTATE_RUNNING }, { "terminated", GS_PSTATE_GONE },
         { "terminating", GS_PSTATE_GONE }, { NULL, NULL },
@@ -147,6 +154,7 @@ const gs_provider gs_provider_lambda = {
     .can_stop = 0,
     .granularity = "minute",
     .min_seconds = 0,
+    .ssh_bootstrap = 1,
     .configured = lambda_configured,
     .offers = lambda_offers,
     .create = lambda_create,

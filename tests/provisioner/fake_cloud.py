@@ -22,10 +22,11 @@ The bootstrap's process is the container's main process: on RunPod its exit exit
 `runpodctl` commands: `vastai stop instance $CONTAINER_ID --api-key $CONTAINER_API_KEY` and
 `runpodctl stop pod $RUNPOD_POD_ID` stop the instance as the real CLIs would. Lambda has
 neither: an instance whose agent exited stays active and billed until terminated.
-With FAKE_CLOUD_SSH_KEYS (an authorized_keys file) in its environment the fake's Vast and
-RunPod instances boot an image without the agent: a real sshd (procs.start_sshd) on a
-loopback port reported as the instance's SSH endpoint (Vast: 22/tcp, ssh_host/ssh_port;
-RunPod: runtime.ports private 22, ssh.direct), its sessions seeing the
+With FAKE_CLOUD_SSH_KEYS (an authorized_keys file) in its environment the fake's
+instances boot an image without the agent: a real sshd (procs.start_sshd) on a loopback
+port reported as the instance's SSH endpoint (Vast: 22/tcp, ssh_host/ssh_port; RunPod:
+runtime.ports private 22, ssh.direct; Lambda: its ip, the port FAKE_CLOUD_SSH_PORT, which
+the test also gives the daemon as lambda_ssh_port), its sessions seeing the
 agent port mapping in GPUSHIM_AGENT_PORT. Every process of such an instance carries
 FAKE_CLOUD_INSTANCE=<marker> in its environment; halting the instance ends them all.
 Test control (no auth) under /_control:
@@ -266,7 +267,7 @@ class Cloud:
                 if self.provider == "runpod":
                     env["RUNPOD_POD_ID"] = inst.id
                 env.update(inst.env)
-                if SSH_KEYS and self.provider in ("vast", "runpod"):
+                if SSH_KEYS:
                     self.boot_sshd(inst, env)
                     inst.state = "running"
                     inst.booted_at = time.time()
@@ -290,9 +291,11 @@ class Cloud:
 
     def boot_sshd(self, inst, env):
         """An image without the agent: only sshd runs; the agent comes over SSH."""
-        inst.ssh_port = free_port()
-        setenv = ["GPUSHIM_AGENT_PORT=%s" % env["GPUSHIM_AGENT_PORT"],
-                  "FAKE_CLOUD_INSTANCE=%s" % inst.secret_key]
+        # Lambda reports no SSH port (22 on its ip): the test names the one to use.
+        inst.ssh_port = int(os.environ.get("FAKE_CLOUD_SSH_PORT") or 0) or free_port()
+        setenv = ["FAKE_CLOUD_INSTANCE=%s" % inst.secret_key]
+        if "GPUSHIM_AGENT_PORT" in env:
+            setenv.append("GPUSHIM_AGENT_PORT=%s" % env["GPUSHIM_AGENT_PORT"])
         d = inst.dir / "sshd"
         d.mkdir(exist_ok=True)
         inst.main = start_sshd(d, inst.ssh_port, SSH_KEYS, setenv)
@@ -360,7 +363,8 @@ class Cloud:
                                "bytes_in": i.traffic()[0], "bytes_out": i.traffic()[1],
                                "bandwidth_cost": i.bandwidth_cost(),
                                "halted_by_itself": getattr(i, "halted_by_itself", None),
-                               "periods": i.periods, "env_keys": sorted(i.env)}
+                               "periods": i.periods, "env_keys": sorted(i.env),
+                               "has_script": bool(i.script)}
                               for i in self.instances.values()],
                 "requests": self.requests}
 

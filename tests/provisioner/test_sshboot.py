@@ -1,11 +1,11 @@
-"""GPUSHIM_BOOTSTRAP=ssh against the Vast and RunPod fakes: their instances boot an image
+"""GPUSHIM_BOOTSTRAP=ssh against the Vast, RunPod and Lambda fakes: instances boot an image
 without the agent, only a real sshd (procs.start_sshd) reported as the instance's SSH
 endpoint. The daemon copies the real gpushim-agent there over SSH (the `ssh` provider's
 code), starts it with the per-instance secret on ssh's stdin, and a real CUDA program
 (kernels/apps/bandwidth) runs through libgpushim.so on it, across a stop and a restart (a
-fresh agent over SSH again). The secret never reaches the provider's API nor a command
-line; an SSH failure is a clear error and leaves no instance running; fake == ledger
-afterwards."""
+fresh agent over SSH again; Lambda cannot stop). The secret never reaches the provider's
+API nor a command line; an SSH failure is a clear error and leaves no instance running;
+fake == ledger afterwards."""
 import getpass
 import os
 import shutil
@@ -15,6 +15,7 @@ import subprocess
 import pytest
 
 from conftest import FAKE_AGENT, wait_for
+from procs import free_port
 from test_bandwidth import AGENT, APP, DRIVER, run_app
 from test_cloud import matches_ledger, start_fake, tls  # noqa: F401  (the tls fixture)
 
@@ -23,13 +24,15 @@ def keypair(path):
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(path)], check=True)
 
 
-@pytest.fixture(params=["vast", "runpod"])
+@pytest.fixture(params=["vast", "runpod", "lambda"])
 def cloud_ssh(gs, tls, request):  # noqa: F811
     d = gs.tmp / "ssh"
     d.mkdir()
     keypair(d / "client_key")
     shutil.copy(d / "client_key.pub", d / "authorized_keys")
     env = dict(os.environ, FAKE_CLOUD_SSH_KEYS=str(d / "authorized_keys"))
+    if request.param == "lambda":        # Lambda's API has no SSH port: 22 on the ip
+        env["FAKE_CLOUD_SSH_PORT"] = gs.env["GPUSHIM_LAMBDA_SSH_PORT"] = str(free_port())
     proc, fake = start_fake(gs, tls, request.param, env=env)
     remote = gs.tmp / "remote"
     gs.env.update({"GPUSHIM_BOOTSTRAP": "ssh", "GPUSHIM_SSH_KEY": str(d / "client_key"),
@@ -65,8 +68,8 @@ def test_cuda_program_on_an_ssh_bootstrapped_instance(gs, cloud_ssh):
     assert st["provider"] == fake.provider and st["state"] == "idle"
     [inst] = fake.state()["instances"]
     assert inst["id"] == st["instance"] and inst["status"] == "running"
-    # Nothing secret went through the provider's API: no secret in the env, no onstart.
-    assert inst["env_keys"] == []
+    # Nothing secret went through the provider's API: no secret in the env, no script.
+    assert inst["env_keys"] == [] and not inst["has_script"]
     # The agent runs "on the instance" (its processes carry the instance's mark), came
     # from the copied binary, and got its secret through ssh's stdin only.
     [pid] = inst["agents_alive"]
@@ -77,6 +80,11 @@ def test_cuda_program_on_an_ssh_bootstrapped_instance(gs, cloud_ssh):
     assert stat.S_IMODE(os.stat(remote / tag / "secret").st_mode) == 0o600
     assert secret not in open("/proc/%d/cmdline" % pid).read()
     assert "agent-ready" in events(gs)
+    if fake.provider == "lambda":                   # no stop: down terminates
+        assert gs.cli("down").returncode == 0
+        [inst] = fake.state()["instances"]
+        assert inst["status"] == "terminated" and inst["agents_alive"] == []
+        return
     # Stop, then a restart: the container starts without the agent; SSH brings a new one.
     assert gs.cli("down").returncode == 0
     gs.wait_state("stopped")
