@@ -104,6 +104,11 @@ int cloud_configured(const cloud_api *api, char *why, size_t n)
             return 0;
         }
     }
+    const char *bootstrap = gs_cfg("bootstrap", "image");
+    if (strcmp(bootstrap, "image") != 0 && strcmp(bootstrap, "ssh") != 0) {
+        gs_errf(why, n, "GPUSHIM_BOOTSTRAP is '%s'; it must be image or ssh", bootstrap);
+        return 0;
+    }
     return 1;
 }
 

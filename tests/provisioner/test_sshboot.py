@@ -112,3 +112,11 @@ def test_ssh_failure_is_an_error_and_the_instance_is_stopped(gs, cloud_ssh):
     wait_for(lambda: not fake.running(), 10, "the instance to stop")
     assert gs.ledger_up() == []
     assert "error" in events(gs)
+
+
+def test_unknown_bootstrap_is_a_configuration_error(gs, cloud_ssh):
+    fake, _, _ = cloud_ssh
+    p = gs.cli("up", env={"GPUSHIM_BOOTSTRAP": "scp"})
+    assert p.returncode == 6, p.stderr                 # EXIT_CONFIG
+    assert "GPUSHIM_BOOTSTRAP is 'scp'; it must be image or ssh" in p.stderr
+    assert fake.state()["instances"] == []
