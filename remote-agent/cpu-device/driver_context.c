@@ -494,6 +494,12 @@ CPUDEV_API CUresult cuCtxDisablePeerAccess(CUcontext peerContext) {
   return r ? r : CUDA_ERROR_PEER_ACCESS_NOT_ENABLED;
 }
 
+/* gpushim's extension (not in cuda.h): device printf of contexts without their own handler goes
+ * to `fn` (NULL: the default, stdout). */
+CPUDEV_API void gpushim_cpudev_set_default_print_handler(ptx_print_fn fn, void *user) {
+  ptx_set_print_handler(fn, user);
+}
+
 /* gpushim's extension (not in cuda.h): device printf of the kernels that `ctx` launches goes to
  * `fn` instead of the process-wide handler, so an agent serving several sessions hands each its
  * own output. NULL restores the default. */

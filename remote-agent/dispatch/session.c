@@ -15,9 +15,9 @@
 #include "session.h"
 
 /* ---- device printf ------------------------------------------------------------------------
- * The CPU device hands printed text to one process-wide handler (ptx_set_print_handler) with no
- * word of the context it came from; with one session live (the usual private agent, the
- * in-process link) it is that session's, else it goes to the agent's stderr. A driver that
+ * The CPU device hands printed text of contexts without their own handler to one process-wide
+ * handler (gpushim_cpudev_set_default_print_handler); with one session live (the usual private
+ * agent, the in-process link) it is that session's, else it goes to the agent's stderr. A driver that
  * prints to stdout (NVIDIA's) reaches the same place: gpushim-agent turns its stdout into a
  * pipe read into agent_device_output(). */
 
@@ -165,7 +165,7 @@ const gs_driver *gs_driver_load(const char *path, char *err, size_t errlen) {
     return NULL;
   }
   typedef void (*set_print_fn)(void (*)(const char *, size_t, void *), void *);
-  set_print_fn set_print = (set_print_fn)dlsym(dl, "ptx_set_print_handler");
+  set_print_fn set_print = (set_print_fn)dlsym(dl, "gpushim_cpudev_set_default_print_handler");
   if (set_print) set_print(output_sink, NULL);
   set_ctx_print = (set_ctx_print_fn)dlsym(dl, "gpushim_cpudev_set_print_handler");
   driver_dl = dl;
