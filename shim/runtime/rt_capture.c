@@ -235,6 +235,32 @@ cudaError_t rt_capture_forbids_unsafe(void) {
   return hit ? rt_set_error(cudaErrorStreamCaptureUnsupported) : cudaSuccess;
 }
 
+/* Whether every node st captured is already joined back into its capture's origin stream. */
+static bool joined(const stream_state *st) {
+  const stream_state *origin = find_stream(st->cap->origin);
+  for (size_t i = 0; origin && i < st->deps.n; i++)
+    if (!rt_graph_reaches(origin->deps.v, origin->deps.n, st->deps.v[i])) return false;
+  return origin != NULL;
+}
+
+/* A forked stream destroyed mid-capture leaves it; the capture goes on (NVIDIA's
+ * graphMemoryNodes destroys its joined helper stream before cudaStreamEndCapture). Work not
+ * yet joined stays on the books under a handle no live stream can have (the state's own
+ * address), so cudaStreamEndCapture still reports it as cudaErrorStreamCaptureUnjoined. */
+static void forget_forked(stream_state *st) {
+  if (!joined(st)) {
+    st->stream = (CUstream)st;
+    return;
+  }
+  for (stream_state **p = &streams; *p; p = &(*p)->next)
+    if (*p == st) {
+      *p = st->next;
+      break;
+    }
+  free(st->deps.v);
+  free(st);
+}
+
 void rt_capture_forget_stream(cudaStream_t stream) {
   if (atomic_load(&captures_active) == 0) return;
   pthread_mutex_lock(&lock);
@@ -244,14 +270,7 @@ void rt_capture_forget_stream(cudaStream_t stream) {
     if (cap->own_graph) rt_graph_free(cap->graph);
     end_capture(cap);
   } else if (cap) {
-    cap->invalid = true;
-    for (stream_state **p = &streams; *p; p = &(*p)->next)
-      if (*p == st) {
-        *p = st->next;
-        break;
-      }
-    free(st->deps.v);
-    free(st);
+    forget_forked(st);
   }
   pthread_mutex_unlock(&lock);
 }

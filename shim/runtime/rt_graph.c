@@ -10,6 +10,7 @@
  * original (cudaGraphExec*SetParams) and a clone's (cudaGraphNodeFindInClone) are found by it. */
 #include "runtime.h"
 
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,12 +87,84 @@ CUresult rt_op_issue(const rt_op *op, CUstream s) {
   return CUDA_ERROR_INVALID_VALUE;
 }
 
+/* ---- graph memory ----
+ * A graph allocation belongs to the graph: every alloc node holding it (in graphs, clones and
+ * executable graphs) counts a reference. Freeing it - a free node, or cudaFree/cudaFreeAsync
+ * outside the graph - only marks it free: the next launch "allocates" it again at the same
+ * address, as CUDA does. The memory goes back to the device once it is free and no node
+ * holds it any more. */
+
+typedef struct graph_mem {
+  void *ptr;
+  size_t size;
+  unsigned refs;
+  bool freed;
+  struct graph_mem *next;
+} graph_mem;
+
+static pthread_mutex_t mem_lock = PTHREAD_MUTEX_INITIALIZER;
+static graph_mem *mems;
+static uint64_t mem_used, mem_high; /* bytes of graph memory, and the most since reset */
+
+static graph_mem **mem_find(void *ptr) {
+  graph_mem **p = &mems;
+  while (*p && (*p)->ptr != ptr) p = &(*p)->next;
+  return p;
+}
+
+/* Lock held: gives m's memory back when nothing can use it any more. */
+static void mem_settle(graph_mem **p) {
+  graph_mem *m = *p;
+  if (m->refs || !m->freed) return;
+  *p = m->next;
+  cuMemFree((CUdeviceptr)(uintptr_t)m->ptr);
+  mem_used -= m->size;
+  free(m);
+}
+
+/* delta: +1/-1 reference from an alloc node; 0 marks the memory freed (a free node). */
+static void mem_note(void *ptr, size_t size, int delta) {
+  pthread_mutex_lock(&mem_lock);
+  graph_mem **p = mem_find(ptr);
+  if (!*p && delta > 0 && (*p = calloc(1, sizeof **p))) {
+    (*p)->ptr = ptr;
+    (*p)->size = size;
+    mem_used += size;
+    if (mem_used > mem_high) mem_high = mem_used;
+  }
+  if (*p) {
+    if (delta > 0) (*p)->refs++;
+    else if (delta < 0 && (*p)->refs) (*p)->refs--;
+    else if (delta == 0) (*p)->freed = true;
+    mem_settle(p);
+  }
+  pthread_mutex_unlock(&mem_lock);
+}
+
+bool rt_graph_mem_free(void *ptr) {
+  pthread_mutex_lock(&mem_lock);
+  graph_mem **p = mem_find(ptr);
+  bool ours = *p != NULL;
+  if (ours) {
+    (*p)->freed = true;
+    mem_settle(p);
+  }
+  pthread_mutex_unlock(&mem_lock);
+  return ours;
+}
+
+static void mem_op_note(const rt_op *op, int delta) {
+  if (op->kind == RT_OP_MEM_ALLOC) mem_note(op->u.mem.ptr, op->u.mem.size, delta);
+  if (op->kind == RT_OP_MEM_FREE && delta > 0) mem_note(op->u.mem.ptr, 0, 0);
+}
+
 /* ---- graph structure ---- */
 
 graph *rt_graph_new(void) { return calloc(1, sizeof(graph)); }
 
 static void node_free(node *n) {
   if (n->op.kind == RT_OP_GRAPH) rt_graph_free(n->op.u.graph);
+  mem_op_note(&n->op, -1);
   free(n->arg_bytes);
   free(n->arg_ptrs);
   free(n->deps);
@@ -167,6 +240,8 @@ static cudaError_t own_op(node *n, const rt_op *op) {
     return err;
   }
   if (old.kind == RT_OP_GRAPH) rt_graph_free(old.u.graph);
+  mem_op_note(op, +1);
+  mem_op_note(&old, -1);
   return cudaSuccess;
 }
 
@@ -485,8 +560,9 @@ RT_EXPORT cudaError_t cudaGraphAddEventWaitNode(cudaGraphNode_t *pGraphNode, cud
 }
 
 /* Graph memory: the allocation is made with the node, so its address is fixed as CUDA
- * promises, and stays reserved for the graph (and its clones and executable graphs) until the
- * program frees it with cudaFree; alloc and free nodes themselves do nothing when run. */
+ * promises, and stays reserved for the graph (and its clones and executable graphs) while
+ * any of them holds it, and until it is freed (see "graph memory" above); alloc and free
+ * nodes themselves do nothing when run. */
 RT_EXPORT cudaError_t cudaGraphAddMemAllocNode(cudaGraphNode_t *pGraphNode, cudaGraph_t graph,
                                                const cudaGraphNode_t *pDependencies, size_t numDependencies,
                                                struct cudaMemAllocNodeParams *nodeParams) {
@@ -504,8 +580,8 @@ RT_EXPORT cudaError_t cudaGraphAddMemAllocNode(cudaGraphNode_t *pGraphNode, cuda
   op.u.mem.ptr = (void *)(uintptr_t)p;
   op.u.mem.size = nodeParams->bytesize;
   err = add_node(pGraphNode, graph, pDependencies, numDependencies, cudaSuccess, &op);
-  if (err != cudaSuccess) cuMemFree(p);
-  else nodeParams->dptr = op.u.mem.ptr;
+  if (err != cudaSuccess && !rt_graph_mem_free(op.u.mem.ptr)) cuMemFree(p);
+  else if (err == cudaSuccess) nodeParams->dptr = op.u.mem.ptr;
   return err;
 }
 
@@ -537,6 +613,34 @@ RT_EXPORT cudaError_t cudaGraphMemFreeNodeGetParams(cudaGraphNode_t node, void *
 
 RT_EXPORT cudaError_t cudaDeviceGraphMemTrim(int device) {
   (void)device; /* graph memory is the program's until it frees it: nothing held back */
+  return cudaSuccess;
+}
+
+static bool valid_device(int device) {
+  int count = 0;
+  return cudaGetDeviceCount(&count) == cudaSuccess && device >= 0 && device < count;
+}
+
+/* Graph memory is made when its node is, and nothing is cached beyond it (see cudaDeviceGraphMemTrim),
+ * so the used and reserved figures are the same. */
+RT_EXPORT cudaError_t cudaDeviceGetGraphMemAttribute(int device, enum cudaGraphMemAttributeType attr, void *value) {
+  if (!value || !valid_device(device) || attr > cudaGraphMemAttrReservedMemHigh)
+    return rt_set_error(valid_device(device) ? cudaErrorInvalidValue : cudaErrorInvalidDevice);
+  pthread_mutex_lock(&mem_lock);
+  bool high = attr == cudaGraphMemAttrUsedMemHigh || attr == cudaGraphMemAttrReservedMemHigh;
+  *(uint64_t *)value = high ? mem_high : mem_used;
+  pthread_mutex_unlock(&mem_lock);
+  return cudaSuccess;
+}
+
+/* Only the high watermarks can be set, and only to zero (they restart from the current use). */
+RT_EXPORT cudaError_t cudaDeviceSetGraphMemAttribute(int device, enum cudaGraphMemAttributeType attr, void *value) {
+  if (!valid_device(device)) return rt_set_error(cudaErrorInvalidDevice);
+  bool high = attr == cudaGraphMemAttrUsedMemHigh || attr == cudaGraphMemAttrReservedMemHigh;
+  if (!value || !high || *(uint64_t *)value != 0) return rt_set_error(cudaErrorInvalidValue);
+  pthread_mutex_lock(&mem_lock);
+  mem_high = mem_used;
+  pthread_mutex_unlock(&mem_lock);
   return cudaSuccess;
 }
 

@@ -34,6 +34,7 @@ RT_EXPORT cudaError_t cudaFree(void *devPtr) {
   cudaError_t err = rt_capture_forbids_unsafe();
   if (err == cudaSuccess) err = ready();
   if (err != cudaSuccess || devPtr == NULL) return err;
+  if (rt_graph_mem_free(devPtr)) return cudaSuccess;
   CUresult r = cuMemFree(DPTR(devPtr));
   if (r == CUDA_SUCCESS) rt_mempool_note_free(devPtr);
   return rt_set_error(r == CUDA_ERROR_INVALID_VALUE ? cudaErrorInvalidValue : rt_error_from_driver(r));

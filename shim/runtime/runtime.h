@@ -99,8 +99,8 @@ cudaError_t rt_submit(cudaStream_t stream, bool per_thread, const rt_op *op);
  * cudaErrorStreamCaptureUnsupported, and the captures concerned invalidated, while the calling
  * thread's capture mode forbids them. */
 cudaError_t rt_capture_forbids_unsafe(void);
-/* cudaStreamDestroy: a destroyed stream leaves its capture, which is invalidated (ended, if
- * the stream began it). */
+/* cudaStreamDestroy: a destroyed stream leaves its capture (ending it, if the stream began
+ * it); a forked stream's unjoined work still counts at cudaStreamEndCapture. */
 void rt_capture_forget_stream(cudaStream_t stream);
 /* cudaEventQuery / cudaEventSynchronize: cudaErrorCapturedEvent (recorded) for an event last
  * recorded in a capture that is still going on, else cudaSuccess. */
@@ -116,6 +116,9 @@ CUresult rt_copy_async(void *dst, const void *src, size_t count, enum cudaMemcpy
 /* Graph internals shared by rt_graph.c and rt_capture.c. */
 struct CUgraph_st *rt_graph_new(void);
 void rt_graph_free(struct CUgraph_st *g);
+/* cudaFree of graph memory (a graph's memory-allocation node): marks it free, giving it back
+ * once no graph holds it; false when ptr is not graph memory. */
+bool rt_graph_mem_free(void *ptr);
 /* Adds a node running op (kernel arguments copied, child graphs cloned) after deps. */
 cudaError_t rt_graph_add(struct CUgraph_st *g, const rt_op *op, struct CUgraphNode_st *const *deps,
                          size_t ndeps, struct CUgraphNode_st **out);

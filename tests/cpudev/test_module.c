@@ -349,6 +349,52 @@ static void test_loaders(const blob *fatbin, const blob *ptx, const char *fatbin
   CHECK_CU(cuLibraryUnload(lib));
 }
 
+/* A register estimate taken from PTX virtual registers (hundreds in CUB's kernels) must not
+ * make a launchable block report zero occupancy: CUB divides by it. Like ptxas, .maxntid and
+ * the 1024-thread default cap the registers so one block of that size fits 64K registers. */
+static const char heavy_ptx[] =
+    ".version 7.5\n.target sm_75\n.address_size 64\n"
+    ".visible .entry bounded(.param .u64 out) .maxntid 512, 1, 1\n{\n"
+    "  .reg .b32 %r<600>;\n  .reg .b64 %rd<4>;\n"
+    "  ld.param.u64 %rd1, [out];\n  cvta.to.global.u64 %rd1, %rd1;\n"
+    "  mov.u32 %r1, %tid.x;\n  mul.wide.u32 %rd2, %r1, 4;\n  add.s64 %rd3, %rd1, %rd2;\n"
+    "  add.u32 %r599, %r1, 7;\n  st.global.u32 [%rd3], %r599;\n  ret;\n}\n"
+    ".visible .entry unbounded(.param .u64 out)\n{\n"
+    "  .reg .b32 %r<400>;\n  .reg .b64 %rd<2>;\n"
+    "  ld.param.u64 %rd1, [out];\n  mov.u32 %r399, %tid.x;\n  ret;\n}\n";
+
+static void test_register_estimate(void) {
+  CUmodule m;
+  CUfunction bounded, unbounded;
+  CHECK_CU(cuModuleLoadData(&m, heavy_ptx));
+  CHECK_CU(cuModuleGetFunction(&bounded, m, "bounded"));
+  CHECK_CU(cuModuleGetFunction(&unbounded, m, "unbounded"));
+  int regs = 0, maxt = 0, blocks = -1;
+  CHECK_CU(cuFuncGetAttribute(&regs, CU_FUNC_ATTRIBUTE_NUM_REGS, bounded));
+  CHECK_CU(cuFuncGetAttribute(&maxt, CU_FUNC_ATTRIBUTE_MAX_THREADS_PER_BLOCK, bounded));
+  EXPECT(maxt == 512 && regs >= 16 && regs * 512 <= 65536);
+  CHECK_CU(cuOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, bounded, 512, 0));
+  EXPECT(blocks >= 1);
+  CHECK_CU(cuOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, bounded, 513, 0));
+  EXPECT(blocks == 0);
+  CHECK_CU(cuFuncGetAttribute(&regs, CU_FUNC_ATTRIBUTE_NUM_REGS, unbounded));
+  EXPECT(regs >= 16 && regs * 1024 <= 65536);
+  CHECK_CU(cuOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, unbounded, 1024, 0));
+  EXPECT(blocks >= 1);
+  /* and the bounded kernel runs a full 512-thread block */
+  CUdeviceptr out;
+  CHECK_CU(cuMemAlloc(&out, 512 * 4));
+  void *args[] = {&out};
+  CHECK_CU(cuLaunchKernel(bounded, 1, 1, 1, 512, 1, 1, 0, NULL, args, NULL));
+  unsigned host[512];
+  CHECK_CU(cuMemcpyDtoH(host, out, sizeof host));
+  int bad = 0;
+  for (unsigned i = 0; i < 512; i++) bad += host[i] != i + 7;
+  EXPECT(bad == 0);
+  CHECK_CU(cuMemFree(out));
+  CHECK_CU(cuModuleUnload(m));
+}
+
 int main(int argc, char **argv) {
   if (argc != 7) return 2;
   blob fatbin = read_blob(argv[1]), elf = read_blob(argv[2]), ptx90 = read_blob(argv[3]);
@@ -365,6 +411,7 @@ int main(int argc, char **argv) {
     CUmodule m;
     CHECK_CU(cuModuleLoadData(&m, fatbin.data));
     test_functions(m);
+    test_register_estimate();
     test_sticky_fault(m);   /* resets the primary context: m is gone afterwards */
     CHECK_CU(cuModuleLoadData(&m, fatbin.data));
     test_assert(m);         /* resets it again */

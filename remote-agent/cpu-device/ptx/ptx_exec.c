@@ -690,7 +690,12 @@ static bool warp_init(ptx_block *b, ptx_warp *w, unsigned id) {
     w->sregs[SR_NSMID][l] = 1;
     w->sregs[SR_GRIDID][l] = 1;
     w->sregs[SR_DYN_SMEM][l] = L->cfg.dynamic_shared_bytes;
-    w->sregs[SR_TOTAL_SMEM][l] = L->shared_size;
+    w->sregs[SR_TOTAL_SMEM][l] = L->user_shared;
+    w->sregs[SR_RSMEM_BEGIN][l] = L->reserved_off;
+    w->sregs[SR_RSMEM_END][l] = L->reserved_off + PTX_RESERVED_SHARED;
+    w->sregs[SR_RSMEM_CAP][l] = PTX_RESERVED_SHARED;
+    w->sregs[SR_RSMEM_0][l] = L->reserved_off;
+    w->sregs[SR_RSMEM_1][l] = L->reserved_off + PTX_RESERVED_SHARED / 2;
     w->sregs[SR_ENVREG][l] = 0;
     w->sregs[SR_WARPSZ][l] = 32;
     w->sregs[SR_CLUSTER_CTARANK][l] = 0;

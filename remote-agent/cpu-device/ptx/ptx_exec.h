@@ -15,7 +15,9 @@ typedef struct ptx_launch_state {
   unsigned nwarps;
   uint64_t nblocks;
   size_t dyn_off;               /* offset of dynamic shared memory */
-  size_t shared_size;           /* static + dynamic */
+  size_t shared_size;           /* static + dynamic + reserved */
+  size_t user_shared;           /* static + dynamic (%total_smem_size) */
+  size_t reserved_off;          /* the CTA's reserved shared region (PTX_RESERVED_SHARED bytes) */
   uint64_t next_block;          /* atomic */
   int faulted;                  /* atomic: stop handing out blocks */
   pthread_mutex_t lock;
@@ -28,6 +30,12 @@ typedef struct ptx_launch_state {
 } ptx_launch_state;
 
 #define PTX_GRID_WS_BYTES 16
+
+/* Shared memory the system reserves in every CTA (sm_80+: 1 KB, as
+ * CU_DEVICE_ATTRIBUTE_RESERVED_SHARED_MEMORY_PER_BLOCK reports). It follows the user's static
+ * and dynamic shared memory; cooperative groups keep multi-warp tile barriers at
+ * %reserved_smem_offset_1 and expect at least 288 bytes there. */
+#define PTX_RESERVED_SHARED 1024u
 
 /* One call frame of a warp. */
 typedef struct {

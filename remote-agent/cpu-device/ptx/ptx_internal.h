@@ -45,7 +45,7 @@ typedef enum {
   OP_BRA, OP_CALL, OP_RET, OP_EXIT, OP_BAR, OP_BAR_ARRIVE, OP_BAR_RED, OP_MEMBAR, OP_TRAP,
   OP_BRKPT, OP_NANOSLEEP,
   /* warp-level */
-  OP_SHFL, OP_VOTE, OP_MATCH, OP_ACTIVEMASK, OP_REDUX,
+  OP_SHFL, OP_VOTE, OP_MATCH, OP_ACTIVEMASK, OP_REDUX, OP_WARPSYNC,
   /* asynchronous copies (performed synchronously) */
   OP_CPASYNC,
   /* textures and surfaces (ptx_tex.c): sub = PTX_GEOM_* or TXQ_*, bop = PTX_SURF_* or the
@@ -108,6 +108,7 @@ typedef enum {
   SR_LANEMASK_GE, SR_LANEMASK_GT, SR_SMID, SR_NSMID, SR_GRIDID, SR_DYN_SMEM, SR_TOTAL_SMEM,
   SR_ENVREG, SR_WARPSZ,
   SR_CLUSTER_CTARANK, SR_CLUSTER_NCTARANK,   /* clusters are always one CTA here: 0 and 1 */
+  SR_RSMEM_BEGIN, SR_RSMEM_END, SR_RSMEM_CAP, SR_RSMEM_0, SR_RSMEM_1,   /* reserved shared memory */
   SR_STATIC_COUNT,
   /* dynamic: read at execution time */
   SR_CLOCK = SR_STATIC_COUNT, SR_CLOCK64, SR_GLOBALTIMER, SR_GLOBALTIMER_LO,

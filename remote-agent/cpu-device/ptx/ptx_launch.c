@@ -191,7 +191,9 @@ ptx_status ptx_launch(const ptx_kernel *kern, const ptx_launch_config *cfg, char
   L->nwarps = (unsigned)((nthreads + 31) / 32);
   L->nblocks = nblocks;
   L->dyn_off = dyn_off;
-  L->shared_size = shared;
+  L->user_shared = shared;
+  L->reserved_off = (shared + 15) & ~(size_t)15;
+  L->shared_size = L->reserved_off + PTX_RESERVED_SHARED;
   pthread_mutex_init(&L->lock, NULL);
   if (cfg->cooperative) {
     ptx_status st = launch_cooperative(L);

@@ -296,6 +296,9 @@ static const struct { const char *name; int sreg; } sreg_table[] = {
   {"%lanemask_gt", SR_LANEMASK_GT}, {"%smid", SR_SMID}, {"%nsmid", SR_NSMID},
   {"%gridid", SR_GRIDID}, {"%dynamic_smem_size", SR_DYN_SMEM},
   {"%total_smem_size", SR_TOTAL_SMEM}, {"WARP_SZ", SR_WARPSZ},
+  {"%reserved_smem_offset_begin", SR_RSMEM_BEGIN}, {"%reserved_smem_offset_end", SR_RSMEM_END},
+  {"%reserved_smem_offset_cap", SR_RSMEM_CAP}, {"%reserved_smem_offset_0", SR_RSMEM_0},
+  {"%reserved_smem_offset_1", SR_RSMEM_1},
   {"%clock", SR_CLOCK}, {"%clock64", SR_CLOCK64}, {"%globaltimer", SR_GLOBALTIMER},
   {"%globaltimer_lo", SR_GLOBALTIMER_LO}, {"%globaltimer_hi", SR_GLOBALTIMER_HI},
   {"%clock_hi", SR_CLOCK},
@@ -497,8 +500,9 @@ static int apply_mod(parser *P, ptx_insn *in, const char *s, size_t n, int *ntyp
     /* barrier.cluster.wait: a cluster is one CTA here (see the cluster special registers), so
      * it is a CTA barrier, and barrier.cluster.arrive (OP_BAR_ARRIVE) has nothing to do */
     if (n == 4 && memcmp(s, "wait", 4) == 0) return 1;
-    /* bar.warp.sync: lanes of a warp run in pc order here, so it needs no action */
-    if (n == 4 && memcmp(s, "warp", 4) == 0) { in->op = OP_NOP; return 1; }
+    /* bar.warp.sync: lanes of a warp run in pc order here, so it waits only for members a
+     * spinning group let run ahead of (op_warpsync) */
+    if (n == 4 && memcmp(s, "warp", 4) == 0) { in->op = OP_WARPSYNC; return 1; }
     break;
   case OP_BAR_RED:
     if ((v = find_mod(barred_mods, s, n)) >= 0) { in->sub = (uint8_t)v; return 1; }
@@ -902,7 +906,7 @@ static void parse_instruction(parser *P) {
   }
   if ((in->op == OP_SETP || in->op == OP_SET) && (in->t == T_F16X2 || in->t == T_BF16X2 || in->t2 == T_F16X2 || in->t2 == T_BF16X2))
     fatal(P, "unsupported instruction '%.*s' (packed half comparisons)", (int)len, s);
-  if (in->op != OP_NOP && in->op != OP_BRA && in->op != OP_CALL && in->op != OP_RET && in->op != OP_EXIT &&
+  if (in->op != OP_NOP && in->op != OP_WARPSYNC && in->op != OP_BRA && in->op != OP_CALL && in->op != OP_RET && in->op != OP_EXIT &&
       in->op != OP_BAR && in->op != OP_BAR_RED && in->op != OP_BAR_ARRIVE && in->op != OP_MEMBAR && in->op != OP_TRAP &&
       in->op != OP_BRKPT && in->op != OP_NANOSLEEP && in->op != OP_PREFETCH && in->op != OP_CPASYNC &&
       in->op != OP_ISSPACEP && in->t == T_NONE)
@@ -1433,6 +1437,12 @@ static void fill_kernel_info(ptx_module *m, ptx_func *f) {
   unsigned mx = f->maxntid[0] ? f->maxntid[0] * (f->maxntid[1] ? f->maxntid[1] : 1) * (f->maxntid[2] ? f->maxntid[2] : 1) : 1024;
   if (f->reqntid[0]) mx = f->reqntid[0] * (f->reqntid[1] ? f->reqntid[1] : 1) * (f->reqntid[2] ? f->reqntid[2] : 1);
   ki->max_threads = mx > 1024 ? 1024 : mx;
+  /* Like ptxas under .maxntid/.reqntid (and its 64-per-thread default for 1024-thread blocks),
+   * keep the register estimate low enough that a block of max_threads fits the SM's 64K
+   * registers (allocated 8 at a time): a block size the launch accepts must never report an
+   * occupancy of 0, which CUB divides by. */
+  unsigned cap = (65536u / (((ki->max_threads + 31) / 32) * 32)) & ~7u;
+  if (ki->num_regs > cap) ki->num_regs = cap;
   memcpy(ki->reqntid, f->reqntid, sizeof ki->reqntid);
   ki->ptx_version = m->version;
   ki->target_sm = m->target;
