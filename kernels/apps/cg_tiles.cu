@@ -1,7 +1,8 @@
 // cg_tiles: cooperative-groups constructs of NVIDIA's reduction-style samples, built for sm_90.
 // Tiles wider than a warp (64..512 threads) keep their barriers in the CTA's reserved shared
 // memory (%reserved_smem_offset_1 on sm_80+); cg::reduce over 32-, 64- and 256-thread tiles
-// of int, unsigned and double; a warp tile's min/max. Each result is checked against the CPU.
+// of int, unsigned and double; a warp tile's min/max; a shuffle right after one lane of the
+// warp spun on a flag another warp sets. Each result is checked against the CPU.
 #include <cooperative_groups.h>
 #include <cooperative_groups/reduce.h>
 
@@ -42,6 +43,35 @@ __global__ void warp_extremes(const int *in, int *mx, int *mn) {
   int hi = cg::reduce(warp, in[gid], cg::greater<int>());
   int lo = cg::reduce(warp, in[gid], cg::less<int>());
   if (warp.thread_rank() == 0) mx[gid / 32] = hi, mn[gid / 32] = lo;
+}
+
+// Lane 0 of warp 0 spins until warp 1 raises a flag, then sets the value the whole warp then
+// reads with a shuffle: the other lanes of warp 0 must wait for it at __shfl_sync.
+__global__ void spin_then_shuffle(int *out) {
+  __shared__ volatile int flag;
+  if (threadIdx.x == 0) flag = 0;
+  __syncthreads();
+  int v = threadIdx.x;
+  if (threadIdx.x == 32) flag = 1;
+  if (threadIdx.x == 0) {
+    while (flag == 0) {
+    }
+    v = flag * 1000;
+  }
+  out[threadIdx.x] = __shfl_sync(0xffffffffu, v, 0);
+}
+
+static int check_spin_shuffle(void) {
+  int *d, h[64];
+  CHECK(cudaMalloc(&d, sizeof h));
+  spin_then_shuffle<<<1, 64>>>(d);
+  CHECK(cudaGetLastError());
+  CHECK(cudaMemcpy(h, d, sizeof h, cudaMemcpyDeviceToHost));
+  CHECK(cudaFree(d));
+  int bad = 0;
+  for (int i = 0; i < 64; i++) bad += h[i] != (i < 32 ? 1000 : 32);
+  if (bad) printf("spin_then_shuffle: lane 1 read %d, lane 33 read %d\n", h[1], h[33]);
+  return bad;
 }
 
 template <int TILE, class T>
@@ -114,6 +144,7 @@ int main() {
   bad += check_tiles<256, double>("double", gen_double);
   bad += check_tiles<512, int>("int", gen_int);
   bad += check_extremes();
+  bad += check_spin_shuffle();
   if (bad) {
     printf("FAIL cg_tiles: %d wrong results\n", bad);
     return 1;
