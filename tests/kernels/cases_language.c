@@ -8,6 +8,7 @@
 #include "bitops.h"
 #include "constant.h"
 #include "device_calls.h"
+#include "fptr.h"
 #include "grids.h"
 #include "half_convert.h"
 #include "intdiv.h"
@@ -64,6 +65,32 @@ size_t case_device_calls(CUmodule m) {
   HK_CHECK(cuMemFree(d_out_d));
   HK_CHECK(cuMemFree(d_out_f));
   free(u); free(out_u); free(out_d); free(want_u); free(want_d); free(x); free(out_f); free(want_f);
+  return bad;
+}
+
+/* Device function pointers: a __device__ table of functions and virtual calls. */
+size_t case_fptr(CUmodule m) {
+  CUfunction f = hk_function(m, "_Z4fptrPKjPjS1_i");
+  int n = FPTR_N;
+  size_t bytes = (size_t)n * 4, bad;
+  uint32_t *u = hk_malloc(bytes), *out_t = hk_malloc(bytes), *out_v = hk_malloc(bytes);
+  uint32_t *want_t = hk_malloc(bytes), *want_v = hk_malloc(bytes);
+  CUdeviceptr d_u, d_t, d_v;
+  void *params[] = {&d_u, &d_t, &d_v, &n};
+  fptr_inputs(u, n);
+  d_u = hk_upload(u, bytes);
+  d_t = hk_alloc(bytes);
+  d_v = hk_alloc(bytes);
+  hk_launch_1d(f, hk_blocks_for(n, FPTR_BLOCK), FPTR_BLOCK, 0, params);
+  hk_download(out_t, d_t, bytes);
+  hk_download(out_v, d_v, bytes);
+  fptr_ref(u, want_t, want_v, n);
+  bad = kc_compare_u32("table", out_t, want_t, n);
+  bad += kc_compare_u32("virtual", out_v, want_v, n);
+  HK_CHECK(cuMemFree(d_u));
+  HK_CHECK(cuMemFree(d_t));
+  HK_CHECK(cuMemFree(d_v));
+  free(u); free(out_t); free(out_v); free(want_t); free(want_v);
   return bad;
 }
 

@@ -31,7 +31,7 @@ static const struct {
   {"fault", case_fault},               {"warp_vote", case_warp_vote},
   {"atomics", case_atomics},           {"big_shared", case_big_shared},
   {"coop_groups", case_coop_groups},   {"textures", case_textures},
-  {"grid_sync", case_grid_sync},
+  {"grid_sync", case_grid_sync},     {"fptr", case_fptr},
 };
 
 void hk_check(CUresult result, const char *call, const char *file, int line) {

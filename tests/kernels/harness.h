@@ -39,6 +39,7 @@ size_t case_coop_groups(CUmodule m);
 
 size_t case_local_array(CUmodule m);
 size_t case_device_calls(CUmodule m);
+size_t case_fptr(CUmodule m);
 size_t case_many_params(CUmodule m);
 size_t case_grids(CUmodule m);
 size_t case_constant(CUmodule m);

@@ -542,6 +542,23 @@ static void t_faults(void) {
   st = launch_expect_fail("oob_write", 4, &p, err, sizeof err);
   CHECK(st == PTX_ERR_ILLEGAL_ADDRESS, "freed: %s", ptx_status_name(st));
   free(gone);
+  /* calls through pointers that are no device function: a clean fault, good lanes first */
+  unsigned long long bads[] = {0x1234, (unsigned long long)(uintptr_t)buf, 0xFC0DE000ffffffffull};
+  for (int i = 0; i < 3; i++) {
+    tu_params_init(&p, tu_kernel(M, "bad_fptr"));
+    TU_PARAM(&p, buf);
+    TU_PARAM(&p, bads[i]);
+    TU_PARAM(&p, 32);
+    st = launch_expect_fail("bad_fptr", 32, &p, err, sizeof err);
+    CHECK(st == PTX_OK && buf[31] == 62, "good pointers: %s %s", ptx_status_name(st), err);
+    tu_params_init(&p, tu_kernel(M, "bad_fptr"));
+    TU_PARAM(&p, buf);
+    TU_PARAM(&p, bads[i]);
+    TU_PARAM(&p, 7);
+    st = launch_expect_fail("bad_fptr", 32, &p, err, sizeof err);
+    CHECK(st == PTX_ERR_ILLEGAL_INSTRUCTION && strstr(err, "not a device function"), "bad pointer %llx: %s %s",
+          bads[i], ptx_status_name(st), err);
+  }
   /* trap */
   tu_params_init(&p, tu_kernel(M, "do_trap"));
   TU_PARAM(&p, buf);

@@ -437,8 +437,8 @@ static const ptx_operand *call_lists(const ptx_insn *in, const ptx_operand **ret
   *rets = NULL;
   const ptx_operand *args = NULL;
   for (int i = 0; i < in->nops; i++) {
-    if (in->o[i].kind == OK_FUNC) {
-      *fidx = (int)in->o[i].imm;
+    if (in->o[i].kind == OK_FUNC || in->o[i].kind == OK_REG) {   /* the callee (or a pointer) */
+      if (in->o[i].kind == OK_FUNC) *fidx = (int)in->o[i].imm;
       if (i > 0 && in->o[i - 1].kind == OK_LIST) *rets = &in->o[i - 1];
       if (i + 1 < in->nops && in->o[i + 1].kind == OK_LIST) args = &in->o[i + 1];
     }
@@ -521,12 +521,40 @@ static run_result call_builtin(xctx *x, const ptx_insn *in, uint32_t m, const pt
   return fault(x, in, __builtin_ctz(m), PTX_ERR_UNSUPPORTED, "device-side %s is not supported", callee->name);
 }
 
+/* A call through a register: the lanes of *m whose pointer equals the first lane's call now
+ * (*fidx), the others (*later) run the call again afterwards, one target group at a time. */
+static run_result indirect_target(xctx *x, const ptx_insn *in, uint32_t *m, uint32_t *later, int *fidx) {
+  const ptx_operand *o = NULL;
+  for (int i = 0; i < in->nops && !o; i++)
+    if (in->o[i].kind == OK_REG) o = &in->o[i];
+  if (!o) return fault(x, in, 0, PTX_ERR_UNSUPPORTED, "call without a target");
+  const uint64_t *row = ROW(x, o->reg);
+  int l0 = __builtin_ctz(*m);
+  uint64_t v = row[l0];
+  uint32_t same = 0;
+  LANES(*m, if (row[l] == v) same |= 1u << l);
+  uint64_t idx = v & PTX_FUNC_MASK;
+  if ((v & ~PTX_FUNC_MASK) != PTX_FUNC_TAG || idx >= x->L->mod->nfuncs || x->L->mod->funcs[idx]->is_entry)
+    return fault(x, in, l0, PTX_ERR_ILLEGAL_INSTRUCTION, "call through 0x%llx, which is not a device function",
+                 (unsigned long long)v);
+  if (x->L->mod->funcs[idx]->is_extern)
+    return fault(x, in, l0, PTX_ERR_UNSUPPORTED, "indirect call to %s", x->L->mod->funcs[idx]->name);
+  *later = *m & ~same;
+  *m = same;
+  *fidx = (int)idx;
+  return RUN_DONE;
+}
+
 static run_result do_call(xctx *x, const ptx_insn *in, uint32_t m) {
   ptx_warp *w = x->w;
   const ptx_operand *rets;
   int fidx = -1;
   const ptx_operand *args = call_lists(in, &rets, &fidx);
-  if (fidx < 0) return fault(x, in, 0, PTX_ERR_UNSUPPORTED, "indirect calls are not supported");
+  uint32_t later = 0;   /* lanes of an indirect call whose target differs from the first lane's */
+  if (fidx < 0) {
+    run_result r = indirect_target(x, in, &m, &later, &fidx);
+    if (r != RUN_DONE) return r;
+  }
   const ptx_func *callee = x->L->mod->funcs[fidx];
   if (callee->is_extern) return call_builtin(x, in, m, callee, rets, args);
   if (w->depth >= 1024) return fault(x, in, __builtin_ctz(m), PTX_ERR_ILLEGAL_ADDRESS, "call stack overflow");
@@ -558,7 +586,8 @@ static run_result do_call(xctx *x, const ptx_insn *in, uint32_t m) {
   cf->done = 0;
   cf->call_pc = w->pc;
   for (int l = 0; l < 32; l++) cf->pc[l] = 0;
-  park_group(w, w->mask, w->pc + 1);
+  park_group(w, w->mask & ~later, w->pc + 1);
+  park_group(w, later, w->pc);   /* they call their own target once this call returns */
   w->depth++;
   load_frame(x);
   w->pc = 0;

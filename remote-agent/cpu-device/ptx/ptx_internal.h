@@ -238,6 +238,11 @@ typedef struct {
   uint32_t nrelocs, caprelocs;
 } ptx_var;
 
+/* The value of a function's address (mov %rd, f; initialisers naming f): a tag no user-space
+ * address can have, plus the function's index in the module. call through a register looks it up. */
+#define PTX_FUNC_TAG 0xFC0DE00000000000ull
+#define PTX_FUNC_MASK 0x00000000ffffffffull
+
 enum { BUILTIN_NONE, BUILTIN_VPRINTF, BUILTIN_ASSERTFAIL, BUILTIN_MALLOC, BUILTIN_FREE };
 
 struct ptx_module {

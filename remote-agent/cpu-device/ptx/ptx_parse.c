@@ -714,6 +714,13 @@ static void add_elem(parser *P, int32_t v, uint32_t size) {
   f->nelems++;
 }
 
+/* Whether operand idx of a call follows a callee held in a register (call through a pointer). */
+static int indirect_call(const ptx_insn *in, int idx) {
+  for (int i = 0; i < idx; i++)
+    if (in->o[i].kind == OK_REG) return 1;
+  return 0;
+}
+
 /* Parses one operand. idx is its position (for typing immediates). */
 static void parse_operand(parser *P, ptx_insn *in, ptx_operand *o, int idx) {
   memset(o, 0, sizeof *o);
@@ -789,9 +796,10 @@ static void parse_operand(parser *P, ptx_insn *in, ptx_operand *o, int idx) {
   }
   if (tok(P)->kind != TK_IDENT) fatal(P, "bad operand");
   char *name = take_ident(P);
-  int r0 = in->op == OP_BRA || in->op == OP_CALL ? -1 : find_reg(P, name);
-  if (strcmp(name, "_") == 0) {
-    o->kind = OK_SINK;
+  int r0 = in->op == OP_BRA ? -1 : find_reg(P, name);
+  int fi = in->op == OP_BRA || in->op == OP_CALL ? -1 : find_func_index(P, name);
+  if (strcmp(name, "_") == 0 || (in->op == OP_CALL && indirect_call(in, idx))) {
+    o->kind = OK_SINK;   /* the prototype / .calltargets of a call through a register */
   } else if (r0 >= 0) {
     o->kind = OK_REG;
     o->reg = r0;
@@ -820,6 +828,9 @@ static void parse_operand(parser *P, ptx_insn *in, ptx_operand *o, int idx) {
     cf->opnd = (uint32_t)idx;
     cf->name = xstrndup(P, name, strlen(name));
     cf->line = tok(P)->line;
+  } else if (fi >= 0 && !find_fsym(P, name) && find_var(P, name) < 0) {
+    o->kind = OK_REG;   /* a function's address: its tagged index */
+    o->reg = const_reg(P, PTX_FUNC_TAG | (uint64_t)fi);
   } else {
     o->kind = OK_SYM;
     o->imm = 0;
@@ -1049,7 +1060,16 @@ static void add_reloc(parser *P, uint32_t offset, uint32_t size) {
   r->addend = addend;
 }
 
-/* One initialiser element at index pos: a number, or a variable's address (relocation). */
+/* The index of the function the current token names, or -1 (initialisers of function tables). */
+static int init_func_index(parser *P) {
+  char *name = xstrndup(P, tok(P)->s, tok(P)->len);
+  int fi = find_func_index(P, name);
+  drop(P, name);
+  return fi;
+}
+
+/* One initialiser element at index pos: a number, a function's address, or a variable's
+ * address (relocation). */
 static void write_init_value(parser *P, uint8_t *buf, size_t size, uint32_t pos, uint32_t elem, int type) {
   if ((size_t)(pos + 1) * elem > size) fatal(P, "too many initialisers");
   int neg = accept_punct(P, '-');
@@ -1057,6 +1077,10 @@ static void write_init_value(parser *P, uint8_t *buf, size_t size, uint32_t pos,
   if (tok(P)->kind == TK_INT || tok(P)->kind == TK_FLOAT) {
     int et = type;
     bits = imm_bits(tok(P), neg, et);
+    next(P);
+  } else if (tok(P)->kind == TK_IDENT && init_func_index(P) >= 0) {
+    if (elem != 8) fatal(P, "function address initialiser in an element of %u bytes", elem);
+    bits = PTX_FUNC_TAG | (uint64_t)init_func_index(P);
     next(P);
   } else if (tok(P)->kind == TK_IDENT) {
     add_reloc(P, pos * elem, elem);
@@ -1249,7 +1273,8 @@ static void parse_body(parser *P) {
       else if (is_word(P, ".local")) parse_func_body_decl(P, SP_LOCAL);
       else if (is_word(P, ".shared")) parse_func_body_decl(P, SP_SHARED);
       else if (is_word(P, ".param")) parse_func_body_decl(P, SP_PARAM);
-      else if (is_word(P, ".pragma") || is_word(P, ".loc") || is_word(P, ".file") || is_word(P, ".section")) {
+      else if (is_word(P, ".pragma") || is_word(P, ".loc") || is_word(P, ".file") || is_word(P, ".section") ||
+               is_word(P, ".callprototype") || is_word(P, ".calltargets")) {
         /* ignored directives: skip to the end of the line/statement */
         unsigned line = tok(P)->line;
         next(P);

@@ -380,3 +380,13 @@ extern "C" __global__ void cluster_regs(unsigned *out) {
   for (int i = 0; i < 5; i++) o[i] = 0xffffffffu;
 #endif
 }
+
+/* calls through a pointer made from an integer: lanes below `split` call fp_twice (its address
+ * read from a __device__ table), the others `bad` (kept last: tests match line numbers above) */
+__device__ __noinline__ int fp_twice(int x) { return 2 * x; }
+__device__ int (*fp_table[1])(int) = {fp_twice};
+extern "C" __global__ void bad_fptr(int *p, unsigned long long bad, int split) {
+  int t = threadIdx.x;
+  int (*f)(int) = t < split ? fp_table[0] : (int (*)(int))bad;
+  p[t] = f(t);
+}
