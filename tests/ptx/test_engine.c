@@ -306,6 +306,28 @@ static void t_async_copy(void) {
   }
 }
 
+/* Two blocks on two host threads: one stores {i,i} vectors, the other counts torn reads. */
+static void t_vector_tear(void) {
+  const ptx_kernel *k = tu_kernel(M, "vector_tear");
+  unsigned *p2 = tu_alloc(8), *p4 = tu_alloc(16), *torn = tu_alloc(4);
+  unsigned long long *p2l = tu_alloc(16);
+  memset(p2, 0, 8);
+  memset(p4, 0, 16);
+  memset(p2l, 0, 16);
+  *torn = 12345;
+  tu_params p;
+  tu_params_init(&p, k);
+  TU_PARAM(&p, p2);
+  TU_PARAM(&p, p4);
+  TU_PARAM(&p, p2l);
+  TU_PARAM(&p, 200000u);
+  TU_PARAM(&p, torn);
+  char err[512];
+  ptx_status st = tu_launch_ex(k, 2, 1, 1, 32, 1, 1, 0, &p, 2, err, sizeof err);
+  CHECK(st == PTX_OK, "launch: %s", err);
+  CHECK(*torn == 0, "%u torn vector reads", *torn);
+}
+
 static void t_warp_reduce(void) {
   const ptx_kernel *k = tu_kernel(M, "warp_reduce");
   int n = 64;
@@ -769,7 +791,7 @@ static const tu_case cases[] = {
 
 /* Cases whose kernels are in cu/sm80.cu (run by name, not by "all"). */
 static const tu_case sm80_cases[] = {
-  {"async_copy", t_async_copy}, {"warp_reduce", t_warp_reduce},
+  {"async_copy", t_async_copy}, {"warp_reduce", t_warp_reduce}, {"vector_tear", t_vector_tear},
 };
 
 int main(int argc, char **argv) {

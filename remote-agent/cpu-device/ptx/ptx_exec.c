@@ -18,6 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>   /* 16-byte vector accesses in one instruction (ptx_ops.inc) */
+#endif
 
 #define FULL 0xffffffffu
 
