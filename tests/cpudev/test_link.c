@@ -5,16 +5,10 @@
  * Arguments: the two PTX files (rdc_link.ptx, rdc_link_part.ptx).
  */
 #include "cpudev_test.h"
+#include "../tools/mix_check.h"
 
 #include <stdint.h>
 #include <string.h>
-
-/* The CPU reference of kernels/apps/rdc_link.cu's mix kernel. */
-static int mix_ref(int x, int i, int bias) {
-  static const int ta[4] = {10, 20, 30, 40}, tb[4] = {1, 2, 3, 4};
-  int y = 2 * x + ta[x & 3];
-  return ((y + y + tb[y & 3]) ^ i) + bias;
-}
 
 static void *link_images(CUlinkState link, CUmodule *m) {
   void *image = NULL;
@@ -38,29 +32,7 @@ static void test_rdc_objects(const char *ptx_a, const char *ptx_b) {
     return;
   }
   CHECK_CU(cuLinkDestroy(link));   /* the module does not depend on the linker's image */
-  enum { N = 300 };
-  int host[N], bias = 7;
-  for (int i = 0; i < N; i++) host[i] = 5 * i - 400;
-  CUdeviceptr d, g;
-  size_t bytes = 0;
-  CHECK_CU(cuMemAlloc(&d, sizeof host));
-  CHECK_CU(cuMemcpyHtoD(d, host, sizeof host));
-  CHECK_CU(cuModuleGetGlobal(&g, &bytes, m, "part_bias"));
-  EXPECT(bytes == sizeof(int));
-  int initial = 0;
-  CHECK_CU(cuMemcpyDtoH(&initial, g, sizeof initial));
-  EXPECT(initial == 7);
-  CUfunction f;
-  CHECK_CU(cuModuleGetFunction(&f, m, "mix"));
-  int n = N;
-  void *args[] = {&d, &n};
-  CHECK_CU(cuLaunchKernel(f, (N + 63) / 64, 1, 1, 64, 1, 1, 0, NULL, args, NULL));
-  int out[N];
-  CHECK_CU(cuMemcpyDtoH(out, d, sizeof out));
-  int bad = 0;
-  for (int i = 0; i < N; i++) bad += out[i] != mix_ref(host[i], i, bias);
-  EXPECT(bad == 0);
-  CHECK_CU(cuMemFree(d));
+  EXPECT(mix_check(m, 300, -400, 5, 7, 64) == 0);
   CHECK_CU(cuModuleUnload(m));
 }
 

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../tools/mix_check.h"
+
 static int failures;
 
 #define EXPECT(c) \
@@ -29,13 +31,6 @@ static int failures;
       exit(1); \
     } \
   } while (0)
-
-/* The CPU reference of kernels/apps/rdc_link.cu's mix kernel (part_bias added). */
-static int mix_ref(int x, int i, int bias) {
-  static const int ta[4] = {10, 20, 30, 40}, tb[4] = {1, 2, 3, 4};
-  int y = 2 * x + ta[x & 3];
-  return ((y + y + tb[y & 3]) ^ i) + bias;
-}
 
 static char *slurp(const char *path, size_t *len) {
   FILE *f = fopen(path, "rb");
@@ -78,30 +73,7 @@ static void test_link_and_run(const char *ptx_path, const char *fatbin, size_t f
   CHECK_CU(cuModuleLoadData(&m, image));
   CHECK_CU(cuLinkDestroy(link));   /* the module does not depend on the linker's image */
 
-  enum { N = 1000 };
-  int host[N], bias = -11;
-  for (int i = 0; i < N; i++) host[i] = 3 * i - 700;
-  CUdeviceptr d, g;
-  size_t bytes = 0;
-  CHECK_CU(cuMemAlloc(&d, sizeof host));
-  CHECK_CU(cuMemcpyHtoD(d, host, sizeof host));
-  CHECK_CU(cuModuleGetGlobal(&g, &bytes, m, "part_bias"));
-  EXPECT(bytes == sizeof(int));
-  int initial = 0;
-  CHECK_CU(cuMemcpyDtoH(&initial, g, sizeof initial));
-  EXPECT(initial == 7);
-  CHECK_CU(cuMemcpyHtoD(g, &bias, sizeof bias));
-  CUfunction f;
-  CHECK_CU(cuModuleGetFunction(&f, m, "mix"));
-  int n = N;
-  void *args[] = {&d, &n};
-  CHECK_CU(cuLaunchKernel(f, (N + 127) / 128, 1, 1, 128, 1, 1, 0, NULL, args, NULL));
-  int out[N];
-  CHECK_CU(cuMemcpyDtoH(out, d, sizeof out));
-  int bad = 0;
-  for (int i = 0; i < N; i++) bad += out[i] != mix_ref(host[i], i, bias);
-  EXPECT(bad == 0);
-  CHECK_CU(cuMemFree(d));
+  EXPECT(mix_check(m, 1000, -700, 3, -11, 128) == 0);
   CHECK_CU(cuModuleUnload(m));
 }
 
