@@ -467,7 +467,11 @@ def gen_drv_h(rows):
              'cuCtxPopCurrent', 'cuLaunchCooperativeKernel',
              # arrays, texture and surface objects (remote-agent/dispatch/custom_tex.c)
              'cuArray3DCreate', 'cuArrayDestroy', 'cuMemcpy3DAsync', 'cuTexObjectCreate',
-             'cuTexObjectDestroy', 'cuSurfObjectCreate', 'cuSurfObjectDestroy']
+             'cuTexObjectDestroy', 'cuSurfObjectCreate', 'cuSurfObjectDestroy',
+             # virtual memory management (remote-agent/dispatch/custom_vmm.c)
+             'cuMemGetAllocationGranularity', 'cuMemAddressReserve', 'cuMemAddressFree',
+             'cuMemCreate', 'cuMemRelease', 'cuMemMap', 'cuMemUnmap', 'cuMemSetAccess',
+             'cuMemGetAccess']
     names = []
     for r in rows:
         if not r.wire_only and r.mode != 'local' and r.name not in names:

@@ -67,6 +67,7 @@ struct CUctx_st {
   struct CUstream_st *streams;    /* created and per-thread streams */
   struct CUevent_st *events;
   struct CUmod_st *modules;
+  struct cpudev_heap *heap;       /* malloc/free in kernels (driver_heap.c), or NULL */
   ptx_print_fn print;             /* device printf of this context's kernels, or NULL */
   void *print_user;
   struct CUctx_st *next;          /* in the list of live contexts */
@@ -91,6 +92,7 @@ typedef enum {
   CPUDEV_MEM_REGISTERED,    /* cuMemHostRegister: the user's memory */
   CPUDEV_MEM_MANAGED,
   CPUDEV_MEM_MODULE_VAR,    /* storage of a module's .global / .const variable */
+  CPUDEV_MEM_VMM,           /* a cuMemMap mapping made accessible (driver_vmm.c owns the memory) */
 } cpudev_mem_kind;
 
 typedef struct {
@@ -110,6 +112,15 @@ CUresult cpudev_mem_release(uintptr_t base);                 /* frees or unregis
 int cpudev_mem_find(uintptr_t p, cpudev_alloc *out);         /* lock taken inside */
 void cpudev_mem_release_ctx(CUcontext ctx);                  /* frees all of a context's memory */
 ptx_range *cpudev_mem_snapshot(CUcontext ctx, size_t *count); /* malloc'd sorted copy */
+/* Virtual memory mappings (driver_vmm.c): enters [base, base+size) in the table for kernels of
+ * ctx, or takes every mapping entry inside a range out; the memory itself is left alone. */
+CUresult cpudev_mem_add_mapping(CUcontext ctx, uintptr_t base, size_t size);
+void cpudev_mem_remove_mappings(uintptr_t base, size_t size);
+
+/* ---- the device heap of malloc/free in kernels (driver_heap.c) ---- */
+ptx_heap *cpudev_heap_of(CUcontext ctx);      /* made on first use; lock not held */
+void cpudev_heap_release(CUcontext ctx);      /* at context reset/destroy; lock not held */
+int cpudev_heap_in_use(CUcontext ctx);        /* a kernel has called malloc; lock not held */
 
 /* ---- arrays, texture and surface objects (driver_array.c) ---- */
 /* Where an array's elements live (rows packed: pitch = width x element size). */

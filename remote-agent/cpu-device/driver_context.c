@@ -125,6 +125,7 @@ static void ctx_clear(CUcontext c) {
   cpudev_unlock();
   cpudev_array_release_ctx(c);
   cpudev_mem_release_ctx(c);
+  cpudev_heap_release(c);
   cpudev_lock();
   c->sticky = CUDA_SUCCESS;
   c->async_error = CUDA_SUCCESS;
@@ -349,6 +350,8 @@ CPUDEV_API CUresult cuCtxSetLimit(CUlimit limit, size_t value) {
   if ((unsigned)limit >= sizeof c->limits / sizeof c->limits[0]) return CUDA_ERROR_INVALID_VALUE;
   if (!limit_is_settable(limit)) return CUDA_ERROR_UNSUPPORTED_LIMIT;
   if (limit == CU_LIMIT_MAX_L2_FETCH_GRANULARITY && value > 128) return CUDA_ERROR_INVALID_VALUE;
+  /* the heap's size is fixed once kernels used it (CUDA: cudaErrorInvalidValue) */
+  if (limit == CU_LIMIT_MALLOC_HEAP_SIZE && cpudev_heap_in_use(c)) return CUDA_ERROR_INVALID_VALUE;
   c->limits[limit] = value;
   return CUDA_SUCCESS;
 }

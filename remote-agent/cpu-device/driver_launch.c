@@ -55,6 +55,7 @@ static void run_launch(cpudev_op *op) {
   j->cfg.memory.count = n;
   ptx_texture *textures = cpudev_tex_snapshot(op->ctx, ranges, n, &j->cfg.ntextures);
   j->cfg.textures = textures;
+  j->cfg.heap = cpudev_heap_of(op->ctx);
   char err[512] = "";
   ptx_status s = ptx_launch(j->kernel, &j->cfg, err, sizeof err);
   free(textures);
@@ -75,6 +76,12 @@ static void run_launch(cpudev_op *op) {
     op->ctx->async_error = r;
   }
   cpudev_unlock();
+}
+
+/* cudaDeviceGetAttribute in kernels (dynamic parallelism): the device's attribute table. */
+static int kernel_device_attribute(int attr, int device, int *value) {
+  const cpudev_device *d = cpudev_device_at(device);
+  return d ? cpudev_device_attribute(attr, d, value) : -1;
 }
 
 static void free_launch(cpudev_op *op) {
@@ -199,6 +206,9 @@ static CUresult launch_grid(CUfunction f, const unsigned grid[3], const unsigned
   cpudev_lock();
   j->cfg.print = ctx->print;
   j->cfg.print_user = ctx->print_user;
+  j->cfg.device = ctx->device;
+  j->cfg.device_attribute = kernel_device_attribute;
+  j->cfg.pending_launch_limit = (unsigned)ctx->limits[CU_LIMIT_DEV_RUNTIME_PENDING_LAUNCH_COUNT];
   cpudev_unlock();
   return cpudev_submit(h, per_thread_default, 0, run_launch, free_launch, j);
 }

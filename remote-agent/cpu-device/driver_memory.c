@@ -178,6 +178,24 @@ void cpudev_mem_release_ctx(CUcontext ctx) {
   free(gone);
 }
 
+CUresult cpudev_mem_add_mapping(CUcontext ctx, uintptr_t base, size_t size) {
+  alloc_entry e = {.a = {.base = base, .size = size, .kind = CPUDEV_MEM_VMM, .ctx = ctx}};
+  cpudev_lock();
+  e.a.id = g_next_buffer_id++;
+  int failed = table_insert(&e) != 0;
+  cpudev_unlock();
+  return failed ? CUDA_ERROR_OUT_OF_MEMORY : CUDA_SUCCESS;
+}
+
+void cpudev_mem_remove_mappings(uintptr_t base, size_t size) {
+  cpudev_lock();
+  for (size_t i = g_nallocs; i-- > 0;) {
+    const cpudev_alloc *a = &g_allocs[i].a;
+    if (a->kind == CPUDEV_MEM_VMM && a->base >= base && a->base - base < size) table_remove(i);
+  }
+  cpudev_unlock();
+}
+
 int cpudev_mem_find(uintptr_t p, cpudev_alloc *out) {
   cpudev_lock();
   long i = table_find(p);
@@ -242,7 +260,8 @@ static CUresult free_kind(uintptr_t p, int want_host) {
   cpudev_alloc a;
   if (!cpudev_mem_find(p, &a) || a.base != p) return CUDA_ERROR_INVALID_VALUE;
   int is_host = a.kind == CPUDEV_MEM_HOST;
-  if (is_host != want_host || a.kind == CPUDEV_MEM_REGISTERED || a.kind == CPUDEV_MEM_MODULE_VAR)
+  if (is_host != want_host || a.kind == CPUDEV_MEM_REGISTERED || a.kind == CPUDEV_MEM_MODULE_VAR ||
+      a.kind == CPUDEV_MEM_VMM)
     return CUDA_ERROR_INVALID_VALUE;
   if (cpudev_ctx_is_live_unlocked(a.ctx)) cpudev_ctx_synchronize(a.ctx);
   return cpudev_mem_release(p);

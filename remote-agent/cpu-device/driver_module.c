@@ -544,7 +544,8 @@ static CUresult library_module(struct CUlib_st *lib, CUmodule *out) {
   return CUDA_SUCCESS;
 }
 
-/* Copies the image: fatbin containers by their size, a wrapper's container, or PTX text. */
+/* Copies the image: fatbin containers by their size, a wrapper's container, PTX text, or an
+ * ELF cubin's 64-byte header (all image_ptx reads of it before refusing it: SASS only). */
 static CUresult copy_image(const void *code, size_t known, char **out, size_t *size) {
   uint32_t magic;
   memcpy(&magic, code, 4);
@@ -555,6 +556,7 @@ static CUresult copy_image(const void *code, size_t known, char **out, size_t *s
     known = 0;
   }
   size_t n = known;
+  if (!n && !memcmp(code, "\177ELF", 4)) n = 64;
   if (!n) n = magic == FATBIN_MAGIC ? fatbin_container_size(code) : strlen(code);
   if (!n) return CUDA_ERROR_INVALID_IMAGE;
   char *copy = malloc(n + 1);

@@ -220,6 +220,18 @@ static const proc_entry proc_table[] = {
   {"cuSurfObjectCreate", 0, (void *)cuSurfObjectCreate, NULL},
   {"cuSurfObjectDestroy", 0, (void *)cuSurfObjectDestroy, NULL},
   {"cuSurfObjectGetResourceDesc", 0, (void *)cuSurfObjectGetResourceDesc, NULL},
+  /* virtual memory management (driver_vmm.c) */
+  {"cuMemGetAllocationGranularity", 0, (void *)cuMemGetAllocationGranularity, NULL},
+  {"cuMemAddressReserve", 0, (void *)cuMemAddressReserve, NULL},
+  {"cuMemAddressFree", 0, (void *)cuMemAddressFree, NULL},
+  {"cuMemCreate", 0, (void *)cuMemCreate, NULL},
+  {"cuMemRelease", 0, (void *)cuMemRelease, NULL},
+  {"cuMemMap", 0, (void *)cuMemMap, NULL},
+  {"cuMemUnmap", 0, (void *)cuMemUnmap, NULL},
+  {"cuMemSetAccess", 0, (void *)cuMemSetAccess, NULL},
+  {"cuMemGetAccess", 0, (void *)cuMemGetAccess, NULL},
+  {"cuMemRetainAllocationHandle", 0, (void *)cuMemRetainAllocationHandle, NULL},
+  {"cuMemGetAllocationPropertiesFromHandle", 0, (void *)cuMemGetAllocationPropertiesFromHandle, NULL},
 };
 
 CPUDEV_API CUresult cuGetProcAddress_v2(const char *symbol, void **pfn, int cudaVersion, cuuint64_t flags,

@@ -265,11 +265,13 @@ static bool resolve_definitions(items *it) {
       else return fail(it, "symbol '%s' is defined in inputs %u and %u", m->name, o->input, m->input);
     }
   }
-  /* declarations (extern or prototypes) of defined names go; unresolved ones stay once */
+  /* declarations (extern or prototypes) of defined names go, except a kernel's (.extern
+   * .entry, before a device-side launch takes its address: no prototype is written for it);
+   * unresolved ones stay once */
   for (size_t i = 0; i < it->n; i++) {
     item *m = &it->v[i];
     if (!is_decl(m) || is_definition(m)) continue;
-    if (definition_of(it, m->name)) {
+    if (m->kind != IT_ENTRY && definition_of(it, m->name)) {
       m->dropped = true;
       continue;
     }

@@ -419,6 +419,7 @@ GS_EXPORT void agent_session_close(agent_session *s) {
   if (s->ctx) {
     s->cur = NULL;
     gs_session_release_in(s, NULL);          /* everything, in every context */
+    gs_vmm_close(s);
     release_kind(s, GS_H_CTX, NULL);
     d->cuCtxSetCurrent(NULL);
     d->cuCtxDestroy(s->ctx);

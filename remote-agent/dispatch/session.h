@@ -51,6 +51,7 @@ struct agent_session {
   ZSTD_CCtx *zc;
   ZSTD_DCtx *zd;
   gs_buffer output;      /* device printf text not yet fetched (gs_take_output) */
+  struct gs_vmm_state *vmm;   /* reservations, physical handles, mappings (custom_vmm.c) */
   agent_session *next_live;
 };
 
@@ -83,6 +84,9 @@ CUresult gs_range_check(agent_session *s, CUdeviceptr p, uint64_t n);
 CUresult gs_alloc_check_base(agent_session *s, CUdeviceptr p);
 CUresult gs_alloc_note(agent_session *s, CUdeviceptr p, uint64_t n, int global);
 void gs_alloc_forget(agent_session *s, CUdeviceptr p);
+
+/* virtual memory: unmaps, releases and frees what the session left (custom_vmm.c) */
+void gs_vmm_close(agent_session *s);
 
 /* module images by content hash, shared by all sessions of the process */
 int gs_image_cache_get(const uint8_t hash[GS_HASH_LEN], uint8_t **image, size_t *len);

@@ -6,11 +6,15 @@
  * returns the linked PTX, which cuModuleLoadData then sends to the agent like any PTX image.
  * That is right on a real GPU as well: its driver JITs PTX for the device. The session is
  * jit_link.c, shared with the CPU device's cuLink*; cubin, object and library inputs are
- * refused there with a message in CU_JIT_ERROR_LOG_BUFFER. */
+ * refused there with a message in CU_JIT_ERROR_LOG_BUFFER, except a cubin that NVRTC made
+ * through our face, which is added as its PTX twin (ptx_twin.h). */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "gs_client.h"
 #include "jit_link.h"
+#include "ptx_twin.h"
 
 static void link_diag(const char *msg) {
   fprintf(stderr, "gpushim: cuLink: %s\n", msg);
@@ -40,6 +44,13 @@ GS_EXPORT CUresult CUDAAPI cuLinkAddData(CUlinkState state, CUjitInputType type,
                                          const char *name, unsigned int numOptions, CUjit_option *options,
                                          void **optionValues) {
   (void)numOptions, (void)options, (void)optionValues;     /* per-input JIT options: ignored */
+  int elf = type == CU_JIT_INPUT_CUBIN && data && size >= 64 && !memcmp(data, "\177ELF", 4);
+  char *ptx = elf ? gs_ptx_twin_copy(data) : NULL;
+  if (ptx) {                                    /* an NVRTC cubin: its PTX twin (ptx_twin.h) */
+    CUresult e = jit_link_add_data(state, CU_JIT_INPUT_PTX, ptx, strlen(ptx) + 1, name);
+    free(ptx);
+    return e;
+  }
   return jit_link_add_data(state, type, data, size, name);
 }
 

@@ -55,6 +55,16 @@ int gs_client_forget_alloc(CUdeviceptr p) {
   return rc;
 }
 
+void gs_client_forget_mapping(CUdeviceptr p) {
+  pthread_mutex_lock(&alloc_lock);
+  for (size_t i = 0; i < nallocs; i++)
+    if (allocs[i].base == p) {
+      allocs[i] = allocs[--nallocs];
+      break;
+    }
+  pthread_mutex_unlock(&alloc_lock);
+}
+
 int gs_client_is_device(CUdeviceptr p) {
   pthread_mutex_lock(&alloc_lock);
   int found = 0;
@@ -169,10 +179,15 @@ static int host_find(uintptr_t p, host_range *out) {
   return rc;
 }
 
-/* DEVICEMAP memory is shared with the device (uvm.c); other page-locked memory is plain. */
+/* DEVICEMAP memory (in process: all page-locked memory) is shared with the device (uvm.c);
+ * other page-locked memory is plain. */
 GS_EXPORT CUresult CUDAAPI cuMemHostAlloc(void **pp, size_t bytesize, unsigned int Flags) {
   if (!pp || bytesize == 0) return CUDA_ERROR_INVALID_VALUE;
-  int mapped = (Flags & CU_MEMHOSTALLOC_DEVICEMAP) != 0;
+  /* Under unified addressing every page-locked allocation is mapped, at its host address, and
+   * kernels may use the pointer directly. In process that costs nothing (one memory, nothing
+   * tracked), so all of them are; across a link only those asked for as mapped are, since a
+   * tracked range is pulled back after device work and refuses read() into clean pages. */
+  int mapped = (Flags & CU_MEMHOSTALLOC_DEVICEMAP) != 0 || gs_uvm_inprocess();
   if (mapped) {
     CUresult e = gs_uvm_alloc(pp, bytesize, GS_UVM_HOSTALLOC, Flags);
     if (e) return e;

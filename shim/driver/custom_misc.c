@@ -47,6 +47,15 @@ GS_EXPORT CUresult CUDAAPI cuStreamAddCallback(CUstream hStream, CUstreamCallbac
   return CUDA_SUCCESS;
 }
 
+/* NVIDIA's private interface tables (the static runtime's, NVRTC's): not provided. NVRTC
+ * dlopens libcuda.so.1 — under `gpushim run`, this library — and calls this after cuInit; it
+ * crashes if the function is missing, and carries on without the table when told so. */
+GS_EXPORT CUresult CUDAAPI cuGetExportTable(const void **ppExportTable, const CUuuid *pExportTableId) {
+  (void)pExportTableId;
+  if (ppExportTable) *ppExportTable = NULL;
+  return CUDA_ERROR_NOT_SUPPORTED;
+}
+
 /* By API name: the newest ABI version of each function is the one we export, whatever version
  * the caller names (no program asks for the pre-3.2 32-bit forms); cuCtxCreate is chosen by
  * version since its signature changed in 11.4 and 12.5. */

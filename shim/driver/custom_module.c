@@ -1,6 +1,9 @@
 /* custom_module.c - modules, libraries and launches on the client.
  *  - An image is sent once per content hash: the client first offers the SHA-256 only; the
  *    agent answers GS_STATUS_NEED_IMAGE when it has never seen it, and the image follows.
+ *  - A cubin the device refuses (CUDA_ERROR_NO_BINARY_FOR_GPU) is loaded as its PTX twin when
+ *    the NVRTC face noted one (ptx_twin.h) and a GPU of the device's compute capability would
+ *    have run the cubin: NVRTC programs that load cubins work on a device without SASS.
  *  - A function's parameter layout (offset and size of each parameter) is asked from the agent
  *    once (gs_func_params, the driver's cuFuncGetParamInfo there) and cached: never guessed.
  *  - cuLaunchKernel checks the launch against the device's cached limits, packs kernelParams
@@ -11,6 +14,7 @@
 #include <string.h>
 
 #include "gs_client.h"
+#include "ptx_twin.h"
 
 /* ---- the extent of a module image ---------------------------------------------------------- */
 
@@ -66,7 +70,108 @@ static int image_extent(const void *image, const uint8_t **start, size_t *len) {
   return 0;
 }
 
+/* ---- PTX twins of NVRTC cubins (ptx_twin.h) ------------------------------------------------ */
+
+#define MAX_TWINS 256                       /* the oldest twin goes beyond this many */
+
+typedef struct twin {
+  struct twin *next;
+  uint8_t hash[GS_HASH_LEN];                /* of the cubin */
+  char *ptx;
+  size_t len;
+} twin;
+
+static pthread_mutex_t twin_lock = PTHREAD_MUTEX_INITIALIZER;
+static twin *twins;                         /* newest first */
+
+static void drop_oldest_twin_locked(void) {
+  unsigned n = 0;
+  for (twin **t = &twins; *t; t = &(*t)->next)
+    if (++n > MAX_TWINS) {
+      twin *old = *t;
+      *t = NULL;
+      for (twin *next; old; old = next) {
+        next = old->next;
+        free(old->ptx);
+        free(old);
+      }
+      return;
+    }
+}
+
+void gs_ptx_twin_note(const void *cubin, const char *ptx, size_t len) {
+  const uint8_t *p;
+  size_t n;
+  if (!ptx || len == 0 || image_extent(cubin, &p, &n) < 0 || p[0] != 0x7f) return;   /* ELF only */
+  twin *t = calloc(1, sizeof *t);
+  if (!t || !(t->ptx = malloc(len))) {
+    free(t);
+    return;
+  }
+  gs_sha256(p, n, t->hash);
+  memcpy(t->ptx, ptx, len);
+  t->len = len;
+  pthread_mutex_lock(&twin_lock);
+  t->next = twins;
+  twins = t;
+  drop_oldest_twin_locked();
+  pthread_mutex_unlock(&twin_lock);
+}
+
+static char *twin_copy_by_hash(const uint8_t hash[GS_HASH_LEN]) {
+  char *copy = NULL;
+  pthread_mutex_lock(&twin_lock);
+  for (twin *t = twins; t; t = t->next)
+    if (memcmp(t->hash, hash, GS_HASH_LEN) == 0) {
+      if ((copy = malloc(t->len)) != NULL) memcpy(copy, t->ptx, t->len);
+      break;
+    }
+  pthread_mutex_unlock(&twin_lock);
+  return copy;
+}
+
+char *gs_ptx_twin_copy(const void *image) {
+  const uint8_t *p;
+  size_t n;
+  uint8_t hash[GS_HASH_LEN];
+  if (image_extent(image, &p, &n) < 0 || p[0] != 0x7f) return NULL;
+  gs_sha256(p, n, hash);
+  return twin_copy_by_hash(hash);
+}
+
+/* Whether a GPU of the current device's compute capability runs SASS built for the PTX's
+ * `.target sm_XY`: same major, minor not above the device's; an arch-specific target (sm_90a,
+ * sm_100f) only on exactly that capability. A GPU refuses anything else, and so do we. With no
+ * current context (context-independent cuLibraryLoadData) the device is device 0. */
+static int device_runs_target(const char *ptx) {
+  const char *t = strstr(ptx, ".target sm_");
+  unsigned sm;
+  int used = 0;
+  if (!t || sscanf(t + 11, "%u%n", &sm, &used) != 1) return 0;
+  int specific = t[11 + used] == 'a' || t[11 + used] == 'f';
+  CUdevice dev;
+  int major, minor;
+  if (cuCtxGetDevice(&dev) != CUDA_SUCCESS && cuDeviceGet(&dev, 0) != CUDA_SUCCESS) return 0;
+  if (cuDeviceGetAttribute(&major, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, dev) != CUDA_SUCCESS ||
+      cuDeviceGetAttribute(&minor, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, dev) != CUDA_SUCCESS)
+    return 0;
+  if ((int)sm / 10 != major) return 0;
+  return specific ? (int)sm % 10 == minor : (int)sm % 10 <= minor;
+}
+
 /* ---- load by content hash ------------------------------------------------------------------ */
+
+static CUresult load_image(const void *image, unsigned kind, uint64_t *handle);
+
+/* The device refused the cubin with this hash: load its PTX twin instead, if it has one that
+ * the device's GPU generation would have run as SASS. */
+static CUresult load_twin(const uint8_t hash[GS_HASH_LEN], unsigned kind, uint64_t *handle) {
+  char *ptx = twin_copy_by_hash(hash);
+  CUresult e = CUDA_ERROR_NO_BINARY_FOR_GPU;
+  if (ptx && device_runs_target(ptx)) e = load_image(ptx, kind, handle);
+  free(ptx);
+  return e;
+}
 
 static CUresult load_image(const void *image, unsigned kind, uint64_t *handle) {
   const uint8_t *p;
@@ -86,6 +191,7 @@ static CUresult load_image(const void *image, unsigned kind, uint64_t *handle) {
                 (xdrproc_t)xdr_gs_module_load_res, &r);
   }
   if (e == CUDA_SUCCESS) *handle = r.handle;
+  if (e == CUDA_ERROR_NO_BINARY_FOR_GPU && p[0] == 0x7f) e = load_twin(hash, kind, handle);
   return e;
 }
 

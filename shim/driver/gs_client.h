@@ -66,6 +66,9 @@ uint64_t gs_client_current_ctx(void);
 void gs_client_note_alloc(CUdeviceptr p, uint64_t size, int global);
 int gs_client_forget_alloc(CUdeviceptr p);        /* 0, or -1 if p is no allocation's base */
 int gs_client_is_device(CUdeviceptr p);
+/* Virtual memory mappings (custom_vmm.c) are noted as global (cuMemFree refuses them) and
+ * forgotten, global or not, at cuMemUnmap or when access is withdrawn. */
+void gs_client_forget_mapping(CUdeviceptr p);
 
 /* Chunked copies for hand-written halves (lock held, between gs_begin and gs_end). */
 CUresult gs_client_queue_htod(CUdeviceptr dst, const uint8_t *src, size_t n, uint64_t stream);
@@ -82,6 +85,7 @@ typedef struct {
 } gs_uvm_info;
 CUresult gs_uvm_alloc(void **pp, size_t size, int kind, unsigned flags);
 CUresult gs_uvm_register(void *p, size_t size, unsigned flags);
+int gs_uvm_inprocess(void);   /* 1 when the device's memory is this process's (in-process link) */
 CUresult gs_uvm_free(uintptr_t p, int kind);
 int gs_uvm_find(uintptr_t p, int any, gs_uvm_info *out);  /* slot, or -1 */
 CUresult gs_uvm_push(void);              /* lock held: host writes to the device */

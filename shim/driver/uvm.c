@@ -114,6 +114,8 @@ static int inprocess(void) {
   return e && strcmp(e, "inprocess") == 0;
 }
 
+int gs_uvm_inprocess(void) { return inprocess(); }
+
 /* ---- the table --------------------------------------------------------------------------- */
 
 /* Bookkeeping lives in pages of its own: registered ranges write-protect heap pages, where a

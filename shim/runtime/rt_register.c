@@ -215,9 +215,26 @@ static const void *object_container(const void *object) {
   return magic == FATBIN_WRAPPER_MAGIC ? ((const fatbin_wrapper *)object)->data : object;
 }
 
+/* libcudadevrt (-lcudadevrt, for dynamic parallelism) is SASS plus PTX for the newest
+ * architecture only, and that PTX implements the device runtime with driver syscalls
+ * (__cuda_syscall_cnpv2*). The CPU device provides the device runtime's entry points itself,
+ * so the link leaves that object out. */
+#define RT_DEVRT_MARK "__cuda_syscall_cnpv2"
+
+static int is_device_runtime(const void *container) {
+  char *ptx = NULL, err[256];
+  size_t len;
+  int yes = fatbin_best_ptx(container, fatbin_container_size(container), 100000, &ptx, &len, NULL, err,
+                            sizeof err) == FATBIN_OK &&
+            strstr(ptx, RT_DEVRT_MARK) != NULL;
+  free(ptx);
+  return yes;
+}
+
 static CUresult link_prelinked(void *const *list, unsigned n, unsigned arch, char **linked) {
   char *ptx[RT_MAX_PRELINKED] = {0}, err[512] = "";
   CUresult r = CUDA_SUCCESS;
+  unsigned used = 0;
   for (unsigned i = 0; i < n && r == CUDA_SUCCESS; i++) {
     const void *container = object_container(list[i]);
     if (!container) {
@@ -226,14 +243,21 @@ static CUresult link_prelinked(void *const *list, unsigned n, unsigned arch, cha
       break;
     }
     size_t len;
-    fatbin_status st = fatbin_best_ptx(container, fatbin_container_size(container), arch, &ptx[i], &len, NULL,
+    fatbin_status st = fatbin_best_ptx(container, fatbin_container_size(container), arch, &ptx[used], &len, NULL,
                                        err, sizeof err);
+    if (st == FATBIN_OK && strstr(ptx[used], RT_DEVRT_MARK)) {
+      free(ptx[used]);
+      ptx[used] = NULL;
+      continue;
+    }
+    if (st == FATBIN_ERR_NO_PTX && is_device_runtime(container)) continue;
     if (st) r = st == FATBIN_ERR_NO_PTX ? CUDA_ERROR_NO_BINARY_FOR_GPU : CUDA_ERROR_INVALID_IMAGE;
+    else used++;
   }
-  if (r == CUDA_SUCCESS && !(*linked = ptx_link((const char *const *)ptx, n, NULL, err, sizeof err)))
+  if (r == CUDA_SUCCESS && !(*linked = ptx_link((const char *const *)ptx, used, NULL, err, sizeof err)))
     r = CUDA_ERROR_INVALID_PTX;
   if (r != CUDA_SUCCESS) fprintf(stderr, "gpushim: linking the -rdc objects' PTX: %s\n", err);
-  for (unsigned i = 0; i < n; i++) free(ptx[i]);
+  for (unsigned i = 0; i < n; i++) free(ptx[i]);   /* ptx[used..] are NULL */
   return r;
 }
 

@@ -1,7 +1,8 @@
 /* mockcuda.c - a small libcuda stand-in for the protocol tests: device memory is host memory,
- * streams and events complete at once, there are no modules. It lets the remoting path (stubs,
- * batching, wire, dispatch, validation, session cleanup) be tested against a driver whose every
- * byte is known, independently of the CPU device; the kernel tests use the CPU device itself.
+ * streams and events complete at once, there are no modules (unless MOCKCUDA_SASS=1, at the
+ * end). It lets the remoting path (stubs, batching, wire, dispatch, validation, session
+ * cleanup) be tested against a driver whose every byte is known, independently of the CPU
+ * device; the kernel tests use the CPU device itself.
  * It checks every pointer it is given against its own allocations, like a device would. */
 #include <cuda.h>
 #include <pthread.h>
@@ -273,5 +274,45 @@ EXPORT CUresult cuEventElapsedTime(float *ms, CUevent a, CUevent b) {
   if (!event_ok(a) || !event_ok(b)) return CUDA_ERROR_INVALID_HANDLE;
   if (!((mock_event *)a)->recorded || !((mock_event *)b)->recorded) return CUDA_ERROR_NOT_READY;
   *ms = (float)(((mock_event *)b)->ms - ((mock_event *)a)->ms);
+  return CUDA_SUCCESS;
+}
+
+/* Modules, only with MOCKCUDA_SASS=1 (otherwise "no modules", as above): a GPU of CC 8.0 that
+ * runs cubins it can (sm_80) and PTX, refuses other cubins with CUDA_ERROR_NO_BINARY_FOR_GPU,
+ * and counts what it loaded (mockcuda_module_loads), so that a test can tell whether a cubin
+ * or a PTX stand-in for it reached the device (tests/remote/test_nvrtc_sass.c). */
+static int elf_loads, ptx_loads;
+
+EXPORT void mockcuda_module_loads(int *elf, int *ptx) {
+  pthread_mutex_lock(&lock);
+  *elf = elf_loads;
+  *ptx = ptx_loads;
+  pthread_mutex_unlock(&lock);
+}
+
+EXPORT CUresult cuModuleLoadData(CUmodule *m, const void *image) {
+  if (!getenv("MOCKCUDA_SASS")) return CUDA_ERROR_NOT_SUPPORTED;
+  if (!m || !image) return CUDA_ERROR_INVALID_VALUE;
+  const uint8_t *p = image;
+  int *count = &ptx_loads;
+  if (!memcmp(p, "\177ELF", 4)) {
+    uint32_t flags;
+    memcpy(&flags, p + 0x30, 4);                   /* e_flags: the SASS architecture */
+    if (((flags >> 8) & 0xff) != 80) return CUDA_ERROR_NO_BINARY_FOR_GPU;
+    count = &elf_loads;
+  } else if (!strstr(image, ".target")) {
+    return CUDA_ERROR_INVALID_IMAGE;
+  }
+  mock_ctx *mod = calloc(1, sizeof *mod);           /* any distinct handle will do */
+  if (!mod) return CUDA_ERROR_OUT_OF_MEMORY;
+  pthread_mutex_lock(&lock);
+  ++*count;
+  pthread_mutex_unlock(&lock);
+  *m = (CUmodule)mod;
+  return CUDA_SUCCESS;
+}
+
+EXPORT CUresult cuModuleUnload(CUmodule m) {
+  free(m);
   return CUDA_SUCCESS;
 }

@@ -247,6 +247,34 @@ static void t_votes(void) {
   }
 }
 
+/* Ballot compaction whose lanes meet at shfl.sync after a backward jump (see basic.cu). */
+static void t_ballot_compact(void) {
+  const ptx_kernel *k = tu_kernel(M, "ballot_compact");
+  const int n = 4 * 256;
+  float *in = tu_alloc(n * 4), *out = tu_alloc(n * 4);
+  int *counts = tu_alloc(8 * 4);
+  unsigned s = 12345;
+  for (int i = 0; i < n; i++) {
+    s = s * 1103515245u + 12345u;
+    in[i] = (float)(s >> 8 & 0xffff) / 65536.0f;
+  }
+  tu_params p;
+  tu_params_init(&p, k);
+  TU_PTRS(&p, in, out, counts);
+  TU_PARAM(&p, 0.3f);
+  tu_launch(k, 1, 128, 0, &p);
+  for (int w = 0; w < 4; w++) {
+    int lo = 0, hi = 0, ok = 1;
+    for (int i = w * 256; i < w * 256 + 256; i++) {
+      if (in[i] < 0.3f) ok &= out[w * 256 + lo++] == in[i];
+      else ok &= out[w * 256 + 255 - hi++] == in[i];
+    }
+    CHECK(counts[2 * w] == lo && counts[2 * w + 1] == hi, "warp %d counts %d %d, want %d %d", w, counts[2 * w],
+          counts[2 * w + 1], lo, hi);
+    CHECK(ok, "warp %d: values out of place", w);
+  }
+}
+
 static int fib(int n) { return n < 2 ? n : fib(n - 1) + fib(n - 2); }
 
 static void t_calls(void) {
@@ -783,6 +811,7 @@ static const tu_case cases[] = {
   {"vecadd", t_vecadd}, {"loop_diverge", t_loop_diverge}, {"nested_diverge", t_nested_diverge},
   {"barriers", t_barriers}, {"dyn_shared", t_dyn_shared}, {"atomics", t_atomics},
   {"cas_max", t_cas_max}, {"shuffles", t_shuffles}, {"warp_scan", t_warp_scan}, {"votes", t_votes},
+  {"ballot_compact", t_ballot_compact},
   {"calls", t_calls}, {"structs", t_structs}, {"many_args", t_many_args}, {"spin_flag", t_spin_flag}, {"local_array", t_local_array}, {"grid3d", t_grid3d},
   {"constants", t_constants}, {"many_params", t_many_params}, {"grid_stride", t_grid_stride},
   {"faults", t_faults}, {"printf", t_printf}, {"printf_formats", t_printf_formats}, {"assert_message", t_assert_message},

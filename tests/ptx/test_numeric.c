@@ -220,9 +220,72 @@ static void t_mathd(void) {
   }
 }
 
+static bool same_float(float a, float b) { return memcmp(&a, &b, sizeof a) == 0; }
+
+/* fastpaths: whole warps in block 0, every fourth lane out in block 1; outputs of lanes that sat
+ * out keep their fill value. Floats are compared bit for bit. */
+static void t_fastpaths(void) {
+  const ptx_kernel *k = tu_kernel(M, "fastpaths");
+  enum { N = 128 };
+  float *fa = tu_alloc(N * 4), *fb = tu_alloc(N * 4), *fo = tu_alloc(N * 5 * 4);
+  int *ia = tu_alloc(N * 4), *ib = tu_alloc(N * 4), *cmp = tu_alloc(N * 24 * 4);
+  long long *la = tu_alloc(N * 8), *lb = tu_alloc(N * 8), *misc = tu_alloc(N * 6 * 8);
+  signed char *ca = tu_alloc(N), *co = tu_alloc(N);
+  short *sa = tu_alloc(N * 2), *so = tu_alloc(N * 2);
+  float *f2 = tu_alloc(N * 8), *f2o = tu_alloc(N * 8);
+  static const float specials[] = {0.0f, -0.0f, 1.0f, -1.5f, INFINITY, -INFINITY, NAN, 1e-40f, -3e-39f,
+                                   3.4e38f, 1.17549435e-38f, 0.1f};
+  for (int i = 0; i < N; i++) {
+    fa[i] = i % 3 ? specials[i % 12] : (float)(i * 37 % 101) * 0.37f - 9.0f;
+    fb[i] = i % 5 ? specials[(i * 7) % 12] : fa[i];
+    ia[i] = i % 4 == 0 ? INT32_MIN : i % 4 == 1 ? INT32_MAX : (int)(0x9e3779b9u * (unsigned)i);
+    ib[i] = i % 6 == 0 ? ia[i] : i % 6 == 1 ? -1 : (int)(i * 2654435761u) >> (i % 7);
+    la[i] = (long long)(0x9e3779b97f4a7c15ull * (unsigned long long)(i + 1)) >> (i % 9);
+    lb[i] = i % 5 == 0 ? la[i] : i % 5 == 1 ? INT64_MIN : -(long long)i * 0x100000001LL;
+    ca[i] = (signed char)(i * 29 - 100);
+    sa[i] = (short)(i * 997 - 30000);
+    f2[2 * i] = (float)i * 0.75f - 20.0f;
+    f2[2 * i + 1] = (float)(i % 9) * -1.25f;
+  }
+  memset(cmp, 0x7b, N * 24 * 4);
+  memset(fo, 0x7b, N * 5 * 4);
+  memset(misc, 0x7b, N * 6 * 8);
+  memset(co, 0x7b, N);
+  memset(so, 0x7b, N * 2);
+  memset(f2o, 0x7b, N * 8);
+  TU_LAUNCH_PTRS(k, 2, 64, 0, fa, fb, ia, ib, la, lb, ca, sa, f2, f2o, cmp, fo, misc, co, so);
+  for (int t = 0; t < N; t++) {
+    bool ran = t < 64 || (t & 3) != 1;
+    float x = fa[t], y = fb[t];
+    int i = ia[t], j = ib[t];
+    unsigned ui = (unsigned)i, uj = (unsigned)j;
+    long long p = la[t], q = lb[t];
+    unsigned long long up = (unsigned long long)p, uq = (unsigned long long)q;
+    int wc[24] = {x < y, x <= y, x > y, x >= y, x == y, x != y, !(x >= y), i < j, i <= j, i > j, i >= j,
+                  i == j, i != j, ui < uj, ui <= uj, ui > uj, ui >= uj, p < q, p >= q, up < uq, up >= uq,
+                  p == q, p != q, !(x <= y)};
+    float wf[5] = {x + y, x - y, x * y, x / y, 0};
+    wf[4] = fmaf(x, y, wf[0]);
+    long long wm[6] = {la[0] + lb[3], ca[t] * 1000 + sa[t], ia[(t * 7) % 64] + (long long)ib[63 - t % 64] * 3,
+                       0, la[(t * 5) % 64] - lb[t], ((unsigned char *)ca)[t] + ((unsigned short *)sa)[t] * 7};
+    int key = t < 64 ? 0x5a5a : 0;   /* block 0 reads shared memory (ia ^ 0x5a5a), block 1 ia */
+    wm[3] = t < 64 ? (int)((unsigned)(ia[t] ^ key) + (unsigned)(ia[5] ^ key))
+                   : (int)((unsigned)ia[t] + (unsigned)ia[69]);
+    if (!ran) {
+      CHECK(cmp[t * 24] == 0x7b7b7b7b && co[t] == 0x7b && misc[t * 6] == 0x7b7b7b7b7b7b7b7bLL, "t=%d wrote", t);
+      continue;
+    }
+    for (int c = 0; c < 24; c++) CHECK(cmp[t * 24 + c] == wc[c], "t=%d cmp %d (%g %g %d %d %lld %lld): %d want %d", t, c, x, y, i, j, p, q, cmp[t * 24 + c], wc[c]);
+    for (int c = 0; c < 5; c++) CHECK(same_float(fo[t * 5 + c], wf[c]), "t=%d f%d(%g, %g): %a want %a", t, c, x, y, fo[t * 5 + c], wf[c]);
+    for (int c = 0; c < 6; c++) CHECK(misc[t * 6 + c] == wm[c], "t=%d misc %d: %lld want %lld", t, c, misc[t * 6 + c], wm[c]);
+    CHECK(co[t] == (signed char)(i * 3) && so[t] == (short)(j - i), "t=%d narrow stores %d %d", t, co[t], so[t]);
+    CHECK(f2o[2 * t] == f2[2 * t + 1] * 2.0f && f2o[2 * t + 1] == f2[2 * t] - 1.0f, "t=%d float2", t);
+  }
+}
+
 static const tu_case cases[] = {
   {"int64", t_int64}, {"int32", t_int32}, {"rounding", t_rounding}, {"halfs", t_halfs},
-  {"mathf", t_mathf}, {"mathd", t_mathd},
+  {"mathf", t_mathf}, {"mathd", t_mathd}, {"fastpaths", t_fastpaths},
 };
 
 int main(int argc, char **argv) {

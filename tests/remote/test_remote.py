@@ -130,6 +130,18 @@ def test_plain_ld_preload_works(name):
     assert_passed(result, program)
 
 
+def test_nvrtc_cubin_with_ld_preload():
+    """LD_PRELOAD=libgpushim.so where libcuda.so.1 and libnvrtc.so.13 are the installed libraries
+    (here the CPU device's and NVIDIA's): the preloaded cu* and nvrtc* come first, so NVRTC
+    cubins get their PTX twins as under `gpushim run`."""
+    program = next(p for p in PROGRAMS if program_id(p) == "nvrtc_cubin")
+    env = clean_env()
+    env["LD_PRELOAD"] = ":".join(filter(None, [os.environ.get("LD_PRELOAD"), LIBGPUSHIM]))
+    env["LD_LIBRARY_PATH"] = ":".join(filter(None, [os.path.dirname(DRIVER), os.environ.get("LD_LIBRARY_PATH")]))
+    result = subprocess.run([program], env=env, capture_output=True, text=True, timeout=TIMEOUT)
+    assert_passed(result, program)
+
+
 def managed_segv():
     return next(p for p in PROGRAMS if program_id(p) == "managed_segv")
 

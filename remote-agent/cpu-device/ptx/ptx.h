@@ -116,6 +116,16 @@ int ptx_surf_access(const ptx_texture *t, int geom, const int32_t c[4], size_t b
                     void *buf, int write);
 size_t ptx_texfmt_size(int format);
 
+/* The device heap behind malloc/free in kernels, kept by the driver per context. The memory is
+ * reserved at the first malloc: base is 0 until then (read it atomically); kernels may touch
+ * [base, base+size). alloc returns 0 when the heap is full; free ignores 0. */
+typedef struct ptx_heap {
+  uintptr_t base;
+  size_t size;
+  uint64_t (*alloc)(struct ptx_heap *h, uint64_t bytes);
+  void (*free)(struct ptx_heap *h, uint64_t p);
+} ptx_heap;
+
 /* Receives the formatted text of one device printf call. */
 typedef void (*ptx_print_fn)(const char *text, size_t len, void *user);
 
@@ -133,6 +143,14 @@ typedef struct {
   size_t ntextures;
   int cooperative;             /* all blocks resident at once, each on its own host thread,
                                 * with a grid-sync workspace (%envreg1:%envreg2) */
+  /* Dynamic parallelism (device-side launches, ptx_cdp.c): the device ordinal, its attributes
+   * for cudaDeviceGetAttribute in kernels (NULL: that call returns cudaErrorNotSupported), and
+   * cudaLimitDevRuntimePendingLaunchCount (0 = 2048). */
+  int device;
+  int (*device_attribute)(int attr, int device, int *value);   /* 0 on success */
+  unsigned pending_launch_limit;
+  /* The context's device heap for malloc/free (new/delete) in kernels; NULL: they fault. */
+  struct ptx_heap *heap;
 } ptx_launch_config;
 
 /* Parsing. `text` need not be NUL-terminated. On failure returns NULL and writes a

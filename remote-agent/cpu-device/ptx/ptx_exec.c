@@ -21,6 +21,9 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>   /* 16-byte vector accesses in one instruction (ptx_ops.inc) */
 #endif
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>   /* AVX2/FMA lane loops, used where the CPU has them (ptx_ops.inc) */
+#endif
 
 #define FULL 0xffffffffu
 
@@ -158,6 +161,12 @@ static bool global_ok(xctx *x, uint64_t addr, size_t size) {
   /* the launch parameter buffer (reachable through cvta.param) */
   uintptr_t pb = (uintptr_t)x->L->cfg.params;
   if (pb && addr >= pb && addr + size <= pb + x->L->cfg.params_size) return true;
+  /* a parameter buffer for a device-side launch, being filled */
+  if (__atomic_load_n(&x->L->cdp_open, __ATOMIC_RELAXED) && ptx_cdp_buffer_ok(x->L, addr, size)) return true;
+  /* the device heap (malloc / new in kernels) */
+  const ptx_heap *heap = x->L->cfg.heap;
+  uintptr_t hb = heap ? __atomic_load_n(&heap->base, __ATOMIC_ACQUIRE) : 0;
+  if (hb && addr >= hb && addr + size <= hb + heap->size && addr + size >= addr) return true;
   /* a cooperative launch's grid-sync workspace (%envreg1:%envreg2) */
   uintptr_t ws = (uintptr_t)x->L->grid_ws;
   if (ws && addr >= ws && addr + size <= ws + PTX_GRID_WS_BYTES) {
@@ -242,13 +251,18 @@ static uint64_t sym_value(xctx *x, const ptx_operand *o) {
   }
 }
 
+/* Whether a .param address operand names the kernel's parameter buffer (one for all lanes)
+ * rather than a function's per-lane parameters. */
+static inline bool kparam_operand(const xctx *x, const ptx_operand *o) {
+  return o->symkind == SYM_KPARAM || (o->symkind != SYM_FPARAM && x->f->fn->is_entry && x->w->depth == 1);
+}
+
 /* Host pointer of an address operand for one lane. */
 static void *addr_ptr(xctx *x, const ptx_insn *in, const ptx_operand *o, int lane, size_t size, bool write) {
   uint64_t a = sym_value(x, o);
   if (o->reg >= 0) a += ROW(x, o->reg)[lane];
   if (in->space == SP_PARAM) {
-    bool kparam = o->symkind == SYM_KPARAM || (o->symkind != SYM_FPARAM && x->f->fn->is_entry && x->w->depth == 1);
-    if (kparam) {
+    if (kparam_operand(x, o)) {
       if (write || a + size > x->L->cfg.params_size) {
         fault(x, in, lane, PTX_ERR_ILLEGAL_ADDRESS, "bad kernel parameter access at offset %llu", (unsigned long long)a);
         return NULL;
@@ -306,15 +320,20 @@ static uint64_t read_clock(int sr) {
   }
 }
 
-/* Row of 32 lane values for a source operand. */
-static const uint64_t *src(xctx *x, const ptx_operand *o, int slot) {
-  if (o->kind == OK_REG) return ROW(x, o->reg);
+/* Row of 32 lane values for a source operand that is not a register (clock, symbol). */
+static const uint64_t *src_value(xctx *x, const ptx_operand *o, int slot) {
   uint64_t *t = x->tmp[slot];
   uint64_t v = 0;
   if (o->kind == OK_SREG) v = read_clock((int)o->imm);
   else if (o->kind == OK_SYM) v = sym_value(x, o);
   for (int l = 0; l < 32; l++) t[l] = v;
   return t;
+}
+
+/* Row of 32 lane values for a source operand. */
+static inline const uint64_t *src(xctx *x, const ptx_operand *o, int slot) {
+  if (__builtin_expect(o->kind == OK_REG, 1)) return ROW(x, o->reg);
+  return src_value(x, o, slot);
 }
 
 static inline uint64_t *dst(xctx *x, const ptx_operand *o) {
@@ -389,7 +408,14 @@ static bool local_reserve(ptx_warp *w, uint32_t top) {
 /* Picks the group of lanes to run in the top frame. Returns false if none can run. */
 static bool schedule(ptx_warp *w) {
   ptx_frame *f = &w->frames[w->depth - 1];
-  uint32_t run = f->lanes & ~f->done & ~w->exited & ~w->at_bar;
+  uint32_t live = f->lanes & ~f->done & ~w->exited & ~w->at_bar;
+  /* lanes parked at a warp-synchronous instruction wait for the other members to get there;
+   * if nothing else can run, a member never comes: the lowest pc goes on */
+  uint32_t run = live & ~w->sync_wait;
+  if (!run) {
+    w->sync_wait &= ~live;
+    run = live;
+  }
   if (!run) {
     w->mask = 0;
     return false;
@@ -405,8 +431,16 @@ static bool schedule(ptx_warp *w) {
       mask |= 1u << l;
     }
   }
+  /* waiting lanes at that pc join the group: the members have arrived */
+  r = live & w->sync_wait;
+  while (r) {
+    int l = __builtin_ctz(r);
+    r &= r - 1;
+    if (f->pc[l] == minpc) mask |= 1u << l;
+  }
+  w->sync_wait &= ~mask;
   uint32_t merge = UINT32_MAX;
-  r = run & ~mask;
+  r = live & ~mask;
   while (r) {
     int l = __builtin_ctz(r);
     r &= r - 1;
@@ -494,8 +528,191 @@ static run_result assert_fail(xctx *x, const ptx_insn *in, uint32_t m, const ptx
   return fault(x, in, 0, PTX_ERR_TRAP, "Assertion failed.");
 }
 
+/* ---- the device runtime (dynamic parallelism: ptx_cdp.c keeps the launches) ---- */
+#define CDP_RUNTIME_VERSION 13000   /* CUDART_VERSION of the toolkit nvcc 13 programs use */
+
+/* One lane's arguments of a device-runtime call: values, and the raw bytes for dim3s. */
+typedef struct {
+  uint64_t v[6];
+  const uint8_t *raw[6];
+  uint32_t size[6];
+  int n;
+} cdp_args;
+
+/* The kernel a function value names (mov.u64 %rd, kernel), or NULL. */
+static const ptx_func *cdp_kernel(xctx *x, uint64_t v) {
+  uint64_t idx = v & PTX_FUNC_MASK;
+  if ((v & ~PTX_FUNC_MASK) != PTX_FUNC_TAG || idx >= x->L->mod->nfuncs) return NULL;
+  const ptx_func *f = x->L->mod->funcs[idx];
+  return f->is_entry && !f->is_extern ? f : NULL;
+}
+
+static void cdp_dim3(const cdp_args *a, int i, unsigned d[3]) {
+  d[0] = d[1] = d[2] = 1;
+  if (i < a->n && a->size[i] >= 12) memcpy(d, a->raw[i], 12);
+}
+
+/* Stores an out-parameter (int or handle) of a device-runtime call. NULL: cudaErrorInvalidValue. */
+static run_result cdp_store(xctx *x, const ptx_insn *in, int lane, uint64_t addr, const void *v, size_t n, int *err) {
+  if (!addr) {
+    *err = 1;
+    return RUN_DONE;
+  }
+  void *p = mem_ptr(x, in, SP_GENERIC, addr, n, lane, true);
+  if (!p) return RUN_FAULT;
+  memcpy(p, v, n);
+  return RUN_DONE;
+}
+
+static int cdp_device_count(const ptx_launch_config *cfg) {
+  int n = 0, v;
+  while (n < 64 && cfg->device_attribute(1 /* max threads per block */, n, &v) == 0) n++;
+  return n;
+}
+
+/* Runs one lane's device-runtime call; *ret is the call's return value. */
+static run_result cdp_lane(xctx *x, const ptx_insn *in, int l, int which, const char *name, const cdp_args *a,
+                           uint64_t *ret) {
+  ptx_launch_state *L = x->L;
+  int err = 0, iv;
+  unsigned grid[3], block[3];
+  run_result r = RUN_DONE;
+  switch (which) {
+  case BUILTIN_CDP_PARAM_BUFFER_V2: {
+    const ptx_func *k = cdp_kernel(x, a->v[0]);
+    cdp_dim3(a, 1, grid);
+    cdp_dim3(a, 2, block);
+    void *p = NULL;
+    if (!k) err = 98;   /* cudaErrorInvalidDeviceFunction */
+    else p = ptx_cdp_param_buffer(L, k, grid, block, (unsigned)a->v[3], k->param_bytes, &err);
+    *ret = (uintptr_t)p;
+    break;
+  }
+  case BUILTIN_CDP_PARAM_BUFFER:   /* (alignment, size): kernel parameters are at most 32 KB */
+    if (a->v[1] > 32764) err = 1;
+    else *ret = (uintptr_t)ptx_cdp_param_buffer(L, NULL, NULL, NULL, 0, (size_t)a->v[1], &err);
+    break;
+  case BUILTIN_CDP_LAUNCH_V2:
+    err = ptx_cdp_launch(L, a->v[0], a->v[1], NULL, NULL, NULL, 0);
+    break;
+  case BUILTIN_CDP_LAUNCH: {
+    const ptx_func *k = cdp_kernel(x, a->v[0]);
+    cdp_dim3(a, 2, grid);
+    cdp_dim3(a, 3, block);
+    err = k ? ptx_cdp_launch(L, a->v[1], a->v[5], k, grid, block, (unsigned)a->v[4]) : 98;
+    break;
+  }
+  case BUILTIN_CDP_STREAM_CREATE:
+  case BUILTIN_CDP_EVENT_CREATE: {
+    int stream = which == BUILTIN_CDP_STREAM_CREATE;
+    /* device streams must be cudaStreamNonBlocking (1) */
+    if (stream && (uint32_t)a->v[1] != 1) {
+      err = 1;
+      break;
+    }
+    uint64_t h = ptx_cdp_handle(L, stream ? CDP_HANDLE_STREAM : CDP_HANDLE_EVENT);
+    r = cdp_store(x, in, l, a->v[0], &h, 8, &err);
+    break;
+  }
+  case BUILTIN_CDP_STREAM_DESTROY:
+    err = ptx_cdp_handle_ok(a->v[0], CDP_HANDLE_STREAM) ? 0 : 400;
+    break;
+  case BUILTIN_CDP_EVENT_DESTROY:
+  case BUILTIN_CDP_EVENT_RECORD:
+    err = ptx_cdp_handle_ok(a->v[0], CDP_HANDLE_EVENT) ? 0 : 400;
+    break;
+  case BUILTIN_CDP_STREAM_WAIT_EVENT:   /* launches run in issue order: the wait holds already */
+    err = ptx_cdp_handle_ok(a->v[1], CDP_HANDLE_EVENT) ? 0 : 400;
+    break;
+  case BUILTIN_CDP_GET_LAST_ERROR:
+    *ret = (uint32_t)x->w->cdp_error[l];
+    x->w->cdp_error[l] = 0;
+    return RUN_DONE;
+  case BUILTIN_CDP_PEEK_AT_LAST_ERROR:
+    *ret = (uint32_t)x->w->cdp_error[l];
+    return RUN_DONE;
+  case BUILTIN_CDP_DEVICE_GET_ATTRIBUTE:
+    if (!L->cfg.device_attribute) err = 801;
+    else if (L->cfg.device_attribute((int)a->v[1], (int)a->v[2], &iv) != 0) err = 1;
+    else r = cdp_store(x, in, l, a->v[0], &iv, 4, &err);
+    break;
+  case BUILTIN_CDP_GET_DEVICE:
+    iv = L->cfg.device;
+    r = cdp_store(x, in, l, a->v[0], &iv, 4, &err);
+    break;
+  case BUILTIN_CDP_GET_DEVICE_COUNT:
+    iv = L->cfg.device_attribute ? cdp_device_count(&L->cfg) : 1;
+    r = cdp_store(x, in, l, a->v[0], &iv, 4, &err);
+    break;
+  case BUILTIN_CDP_RUNTIME_GET_VERSION:
+    iv = CDP_RUNTIME_VERSION;
+    r = cdp_store(x, in, l, a->v[0], &iv, 4, &err);
+    break;
+  case BUILTIN_CDP_MALLOC: {   /* device-side cudaMalloc: the device heap, as malloc */
+    uint64_t p = 0;
+    if (!L->cfg.heap) err = 801;
+    else if (!a->v[0]) err = 1;
+    else if (a->v[1] && !(p = L->cfg.heap->alloc(L->cfg.heap, a->v[1]))) err = 2;   /* cudaErrorMemoryAllocation */
+    else if ((r = cdp_store(x, in, l, a->v[0], &p, 8, &err)) != RUN_DONE) L->cfg.heap->free(L->cfg.heap, p);
+    break;
+  }
+  case BUILTIN_CDP_FREE:
+    if (!L->cfg.heap) err = 801;
+    else L->cfg.heap->free(L->cfg.heap, a->v[0]);
+    break;
+  default:
+    return fault(x, in, l, PTX_ERR_UNSUPPORTED, "device-side %s is not supported", name);
+  }
+  if (which != BUILTIN_CDP_PARAM_BUFFER_V2 && which != BUILTIN_CDP_PARAM_BUFFER) *ret = (uint32_t)err;
+  if (err) x->w->cdp_error[l] = err;
+  return r;
+}
+
+static run_result cdp_call(xctx *x, const ptx_insn *in, uint32_t m, const ptx_func *callee, const ptx_operand *rets,
+                           const ptx_operand *args) {
+  const ptx_elem *ae = args ? OPND_ELEMS(x->f->fn, args) : NULL;
+  const ptx_elem *re = rets ? OPND_ELEMS(x->f->fn, rets) : NULL;
+  uint32_t area = x->f->fn->param_area;
+  for (int l = 0; l < 32; l++) {
+    if (!(m >> l & 1)) continue;
+    cdp_args a = {.n = args ? (args->n < 6 ? args->n : 6) : 0};
+    for (int i = 0; i < a.n; i++) {
+      a.raw[i] = x->f->pbuf + (size_t)l * area + (uint32_t)ae[i].v;
+      a.size[i] = ae[i].size;
+      a.v[i] = pbuf_u64(x, l, (uint32_t)ae[i].v, ae[i].size);
+    }
+    uint64_t ret = 0;
+    run_result r = cdp_lane(x, in, l, callee->builtin, callee->name, &a, &ret);
+    if (r != RUN_DONE) return r;
+    if (rets && rets->n > 0)
+      memcpy(x->f->pbuf + (size_t)l * area + re[0].v, &ret, re[0].size < 8 ? re[0].size : 8);
+  }
+  return RUN_DONE;
+}
+
+/* malloc / free on the context's device heap, lane by lane; malloc returns 0 when it is full. */
+static run_result heap_call(xctx *x, const ptx_insn *in, uint32_t m, const ptx_func *callee, const ptx_elem *ae,
+                            int nargs, const ptx_operand *rets, const ptx_elem *re) {
+  ptx_heap *heap = x->L->cfg.heap;
+  if (!heap) return fault(x, in, __builtin_ctz(m), PTX_ERR_UNSUPPORTED, "device-side %s is not supported", callee->name);
+  if (nargs < 1) return fault(x, in, 0, PTX_ERR_INVALID_VALUE, "%s needs an argument", callee->name);
+  for (int l = 0; l < 32; l++) {
+    if (!(m >> l & 1)) continue;
+    uint64_t v = pbuf_u64(x, l, (uint32_t)ae[0].v, ae[0].size);
+    if (callee->builtin == BUILTIN_FREE) {
+      heap->free(heap, v);
+      continue;
+    }
+    uint64_t p = v ? heap->alloc(heap, v) : 0;
+    if (rets && rets->n > 0)
+      memcpy(x->f->pbuf + (size_t)l * x->f->fn->param_area + re[0].v, &p, re[0].size < 8 ? re[0].size : 8);
+  }
+  return RUN_DONE;
+}
+
 static run_result call_builtin(xctx *x, const ptx_insn *in, uint32_t m, const ptx_func *callee,
                                const ptx_operand *rets, const ptx_operand *args) {
+  if (callee->builtin >= BUILTIN_CDP_PARAM_BUFFER_V2) return cdp_call(x, in, m, callee, rets, args);
   int nargs = args ? args->n : 0;
   const ptx_elem *ae = args ? OPND_ELEMS(x->f->fn, args) : NULL;
   const ptx_elem *re = rets ? OPND_ELEMS(x->f->fn, rets) : NULL;
@@ -521,6 +738,8 @@ static run_result call_builtin(xctx *x, const ptx_insn *in, uint32_t m, const pt
     return RUN_DONE;
   }
   if (callee->builtin == BUILTIN_ASSERTFAIL) return assert_fail(x, in, m, ae, nargs);
+  if (callee->builtin == BUILTIN_MALLOC || callee->builtin == BUILTIN_FREE)
+    return heap_call(x, in, m, callee, ae, nargs, rets, re);
   return fault(x, in, __builtin_ctz(m), PTX_ERR_UNSUPPORTED, "device-side %s is not supported", callee->name);
 }
 
@@ -694,6 +913,8 @@ static bool warp_init(ptx_block *b, ptx_warp *w, unsigned id) {
   w->spin = SPIN_BUDGET;
   w->cache_base = w->cache_end = 0;
   w->icount = 0;
+  memset(w->cdp_error, 0, sizeof w->cdp_error);
+  w->sync_wait = 0;
   unsigned bx = L->cfg.block[0], by = L->cfg.block[1];
   for (int l = 0; l < 32; l++) {
     unsigned t = id * 32 + (unsigned)l;

@@ -7,6 +7,16 @@
 
 #include <pthread.h>
 
+/* Dynamic parallelism (ptx_cdp.c). A grid launched from a kernel is a ptx_cdp_grid: its
+ * configuration plus the parameter buffer the parent fills. */
+typedef struct ptx_cdp_grid ptx_cdp_grid;
+/* What all grids descending from one host launch share. */
+typedef struct {
+  unsigned pending;             /* atomic: device launches queued and not complete */
+  unsigned limit;               /* cudaLimitDevRuntimePendingLaunchCount */
+  uint64_t next_handle;         /* atomic: device streams and events handed out */
+} ptx_cdp_tree;
+
 typedef struct ptx_launch_state {
   const ptx_func *k;
   const ptx_module *mod;
@@ -27,6 +37,12 @@ typedef struct ptx_launch_state {
   uint32_t *grid_ws;            /* cooperative launches: the grid-sync workspace, else NULL */
   uint32_t coop_gen;            /* atomic: bumped by atomics on grid_ws (grid.sync arrivals) */
   int coop_waiters;             /* atomic: blocks sleeping on coop_gen */
+  /* dynamic parallelism, under lock */
+  ptx_cdp_tree *tree;
+  unsigned depth;               /* 0 for a host launch */
+  ptx_cdp_grid *cdp_open;       /* parameter buffers handed out, not launched yet */
+  ptx_cdp_grid *cdp_run, **cdp_run_end;     /* children, in launch order */
+  ptx_cdp_grid *cdp_tail, **cdp_tail_end;   /* tail launches (cudaStreamTailLaunch) */
 } ptx_launch_state;
 
 #define PTX_GRID_WS_BYTES 16
@@ -75,6 +91,9 @@ typedef struct {
   uint8_t cc[32];               /* carry flags of add.cc / addc chains */
   uint64_t icount;
   uint32_t spin;                /* backward branches left before yielding */
+  int32_t cdp_error[32];        /* each thread's device-runtime last error (cudaGetLastError) */
+  uint32_t sync_wait;           /* lanes parked at a warp-synchronous instruction until the
+                                 * other lanes of its membermask get there (schedule) */
 } ptx_warp;
 
 struct ptx_block {
@@ -91,6 +110,31 @@ struct ptx_block {
  * atomic on the workspace (coop_gen moves on from `seen`) or a millisecond passes. */
 void ptx_coop_wait(ptx_launch_state *L, uint32_t seen);
 void ptx_coop_wake(ptx_launch_state *L);
+
+/* Dynamic parallelism (ptx_cdp.c); results are cudaError_t values. */
+enum { CDP_STREAM_TAIL = 3, CDP_STREAM_FIRE_AND_FORGET = 4 };
+/* cudaGetParameterBuffer(V2): a zeroed buffer of `size` bytes for a launch of k (V1: k NULL,
+ * named at cudaLaunchDevice), or NULL with *err set. */
+void *ptx_cdp_param_buffer(ptx_launch_state *L, const ptx_func *k, const unsigned grid[3],
+                           const unsigned block[3], unsigned shared, size_t size, int *err);
+/* cudaLaunchDevice(V2): queues the grid of buffer `buf` (V1: with the configuration given). */
+int ptx_cdp_launch(ptx_launch_state *L, uint64_t buf, uint64_t stream, const ptx_func *k,
+                   const unsigned *grid, const unsigned *block, unsigned shared);
+uint64_t ptx_cdp_handle(ptx_launch_state *L, int kind);   /* a new device stream or event */
+bool ptx_cdp_handle_ok(uint64_t h, int kind);
+enum { CDP_HANDLE_STREAM = 1, CDP_HANDLE_EVENT = 2 };
+/* Whether [addr, addr+size) lies in a parameter buffer handed out and not yet launched. */
+bool ptx_cdp_buffer_ok(ptx_launch_state *L, uint64_t addr, size_t size);
+/* After the grid: runs its children in launch order (each with its own descendants), then its
+ * tail launches; the first failure is the grid's. Frees what is left either way. */
+ptx_status ptx_cdp_finish(ptx_launch_state *L, ptx_status st);
+
+/* ptx_launch.c: a grid launched by a kernel (depth >= 1), sharing its host launch's tree. */
+ptx_status ptx_launch_child(const ptx_func *k, const ptx_launch_config *cfg, ptx_cdp_tree *tree,
+                            unsigned depth, char *err, size_t errlen);
+/* The launch checks of ptx_launch: PTX_OK or the status with a message in err. */
+ptx_status ptx_launch_check(const ptx_func *k, const unsigned grid[3], const unsigned block[3],
+                            size_t dynamic_shared, char *err, size_t errlen);
 
 /* Runs one block to completion; returns PTX_OK or the fault status (recorded in L). */
 ptx_status ptx_run_block(ptx_block *b, uint64_t block_index);

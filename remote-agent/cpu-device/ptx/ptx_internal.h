@@ -51,11 +51,15 @@ typedef enum {
   /* textures and surfaces (ptx_tex.c): sub = PTX_GEOM_* or TXQ_*, bop = PTX_SURF_* or the
    * tld4 component */
   OP_TEX, OP_TLD4, OP_TXQ, OP_SULD, OP_SUST,
+  /* cp.async.bulk (non-tensor, ptx_ops.inc op_cpasync_bulk): bop = CPA_* */
   /* mbarrier.* and cp.async.mbarrier.arrive: sub = MBAR_*, bop = 1 for .parity / .noinc */
   OP_MBAR,
   /* wmma.load/store/mma (warp matrix ops): sub = WMMA_*, bop = shape (wmma_shapes), vec =
    * the A/B type of an mma that names one */
   OP_WMMA,
+  /* SIMD video instructions vadd2/4, vsub, vavrg, vabsdiff, vmin, vmax, vset: sub = VID_*,
+   * vec = 2 or 4 lanes, bop = the vset comparison; o[4].imm = VSEL_* (ptx_ops.inc, op_vsimd) */
+  OP_VSIMD,
   OP_COUNT
 } ptx_opcode;
 
@@ -80,11 +84,30 @@ enum { TXQ_WIDTH, TXQ_HEIGHT, TXQ_DEPTH, TXQ_CHANNEL_TYPE, TXQ_CHANNEL_ORDER, TX
 enum { RND_NONE, RND_RN, RND_RZ, RND_RM, RND_RP, RND_RNI, RND_RZI, RND_RMI, RND_RPI,
        RND_APPROX, RND_FULL };
 
+/* cp.async.bulk forms (ptx_insn.bop of OP_CPASYNC): a bulk copy, towards global memory (else
+ * into shared memory), completing on an mbarrier's tx-count; bulk group commit/wait and
+ * prefetch do nothing here (copies are done at once); the first state space seen is the dst. */
+enum { CPA_BULK = 1, CPA_TO_GLOBAL = 2, CPA_MBAR = 4, CPA_SPACE_SEEN = 8, CPA_NOP = 16 };
+
 /* What an OP_MBAR instruction does (ptx_insn.sub). */
 enum {
   MBAR_NONE, MBAR_INIT, MBAR_ARRIVE, MBAR_ARRIVE_DROP, MBAR_ARRIVE_EXPECT_TX, MBAR_TEST_WAIT,
   MBAR_PENDING_COUNT, MBAR_INVAL, MBAR_EXPECT_TX, MBAR_COMPLETE_TX, MBAR_CP_ARRIVE,
 };
+
+/* What an OP_VSIMD instruction does (ptx_insn.sub), and how its o[4].imm packs the byte /
+ * half-word selectors of a and b, the destination mask and the operand signedness. */
+enum { VID_ADD, VID_SUB, VID_AVRG, VID_ABSDIFF, VID_MIN, VID_MAX, VID_SET };
+#define VSEL_A(v)     ((uint32_t)(v) & 0xfff)          /* 4 x 3-bit lane selectors, lane 0 low */
+#define VSEL_B(v)     (((uint32_t)(v) >> 12) & 0xfff)
+#define VSEL_MASK(v)  (((uint32_t)(v) >> 24) & 0xf)    /* lanes written / accumulated */
+#define VSEL_ASIGNED  (1u << 28)
+#define VSEL_BSIGNED  (1u << 29)
+#define VSEL_DSIGNED  (1u << 30)
+/* Scalar video forms (vec 1): the A, B and MASK fields hold a selector each (MASK = d's merge
+ * selector), bop the secondary operation (.add is F_VACC). */
+enum { VSCAL_WORD, VSCAL_B0, VSCAL_B1, VSCAL_B2, VSCAL_B3, VSCAL_H0, VSCAL_H1 };
+enum { VOP2_NONE, VOP2_MIN, VOP2_MAX };
 
 /* What an OP_WMMA instruction does (ptx_insn.sub). */
 enum { WMMA_NONE, WMMA_LOAD, WMMA_LOAD_A, WMMA_LOAD_B, WMMA_LOAD_C, WMMA_STORE_D, WMMA_MMA };
@@ -98,6 +121,7 @@ enum {
   F_RELU = 1 << 8, F_SHIFTAMT = 1 << 9, F_NOTDEST = 1 << 10,
   F_COLMAJOR = 1 << 11,   /* wmma.load/store .col */
   F_WMMA_TF32 = 1 << 13,  /* wmma with tf32 A and B (f32 containers, 10-bit mantissa) */
+  F_VACC = 1 << 14,       /* video instructions: .add (accumulate the lanes into c) */
 };
 
 /* Special registers. The first group is constant for a warp and becomes hidden registers. */
@@ -243,7 +267,16 @@ typedef struct {
 #define PTX_FUNC_TAG 0xFC0DE00000000000ull
 #define PTX_FUNC_MASK 0x00000000ffffffffull
 
-enum { BUILTIN_NONE, BUILTIN_VPRINTF, BUILTIN_ASSERTFAIL, BUILTIN_MALLOC, BUILTIN_FREE };
+enum { BUILTIN_NONE, BUILTIN_VPRINTF, BUILTIN_ASSERTFAIL, BUILTIN_MALLOC, BUILTIN_FREE,
+  /* the device runtime (libcudadevrt's __cudaCDP2* entry points, ptx_cdp.c) */
+  BUILTIN_CDP_PARAM_BUFFER_V2, BUILTIN_CDP_LAUNCH_V2, BUILTIN_CDP_PARAM_BUFFER, BUILTIN_CDP_LAUNCH,
+  BUILTIN_CDP_STREAM_CREATE, BUILTIN_CDP_STREAM_DESTROY, BUILTIN_CDP_EVENT_CREATE,
+  BUILTIN_CDP_EVENT_RECORD, BUILTIN_CDP_EVENT_DESTROY, BUILTIN_CDP_STREAM_WAIT_EVENT,
+  BUILTIN_CDP_GET_LAST_ERROR, BUILTIN_CDP_PEEK_AT_LAST_ERROR, BUILTIN_CDP_DEVICE_GET_ATTRIBUTE,
+  BUILTIN_CDP_GET_DEVICE, BUILTIN_CDP_GET_DEVICE_COUNT, BUILTIN_CDP_RUNTIME_GET_VERSION,
+  BUILTIN_CDP_MALLOC, BUILTIN_CDP_FREE,
+  BUILTIN_CDP_OTHER,   /* any other __cudaCDP2*: refused when called, naming it */
+};
 
 struct ptx_module {
   ptx_func **funcs;

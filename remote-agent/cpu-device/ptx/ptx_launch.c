@@ -159,53 +159,29 @@ static ptx_status bad_config(char *err, size_t errlen, ptx_status st, const char
   return st;
 }
 
-__attribute__((visibility("default")))
-ptx_status ptx_launch(const ptx_kernel *kern, const ptx_launch_config *cfg, char *err, size_t errlen) {
-  if (err && errlen) err[0] = 0;
-  const ptx_func *k = (const ptx_func *)kern;
-  if (!k || !cfg) return PTX_ERR_INVALID_VALUE;
-  unsigned long long nthreads = (unsigned long long)cfg->block[0] * cfg->block[1] * cfg->block[2];
-  unsigned long long nblocks = (unsigned long long)cfg->grid[0] * cfg->grid[1] * cfg->grid[2];
+ptx_status ptx_launch_check(const ptx_func *k, const unsigned grid[3], const unsigned block[3],
+                            size_t dynamic_shared, char *err, size_t errlen) {
+  unsigned long long nthreads = (unsigned long long)block[0] * block[1] * block[2];
+  unsigned long long nblocks = (unsigned long long)grid[0] * grid[1] * grid[2];
   if (nthreads == 0 || nblocks == 0) return bad_config(err, errlen, PTX_ERR_INVALID_VALUE, "empty grid or block (%llu)", k->name, 0);
   if (nthreads > k->info.max_threads)
     return bad_config(err, errlen, PTX_ERR_INVALID_VALUE, "%llu threads per block is more than the kernel allows", k->name, nthreads);
-  if (cfg->block[2] > 64 || cfg->grid[1] > 65535 || cfg->grid[2] > 65535)
+  if (block[2] > 64 || grid[1] > 65535 || grid[2] > 65535)
     return bad_config(err, errlen, PTX_ERR_INVALID_VALUE, "grid/block dimension out of range (%llu)", k->name, 0);
-  if (k->reqntid[0] && (cfg->block[0] != k->reqntid[0] || cfg->block[1] != (k->reqntid[1] ? k->reqntid[1] : 1) ||
-                        cfg->block[2] != (k->reqntid[2] ? k->reqntid[2] : 1)))
+  if (k->reqntid[0] && (block[0] != k->reqntid[0] || block[1] != (k->reqntid[1] ? k->reqntid[1] : 1) ||
+                        block[2] != (k->reqntid[2] ? k->reqntid[2] : 1)))
     return bad_config(err, errlen, PTX_ERR_INVALID_VALUE, "block shape differs from .reqntid (%llu)", k->name, 0);
-  if (cfg->params_size < k->param_bytes || (k->param_bytes && !cfg->params))
-    return bad_config(err, errlen, PTX_ERR_INVALID_VALUE, "parameter buffer has %llu bytes, fewer than the kernel needs", k->name,
-                      (unsigned long long)cfg->params_size);
-  size_t dyn_off = ((size_t)k->shared_bytes + 15) & ~(size_t)15;
-  size_t shared = dyn_off + cfg->dynamic_shared_bytes;
+  size_t shared = (((size_t)k->shared_bytes + 15) & ~(size_t)15) + dynamic_shared;
   if (shared > PTX_MAX_SHARED)
     return bad_config(err, errlen, PTX_ERR_OUT_OF_RESOURCES, "%llu bytes of shared memory requested", k->name, (unsigned long long)shared);
+  return PTX_OK;
+}
 
-  ptx_launch_state *L = calloc(1, sizeof *L);
-  if (!L) return PTX_ERR_NO_MEMORY;
-  L->k = k;
-  L->mod = k->mod;
-  L->cfg = *cfg;
-  L->nthreads = (unsigned)nthreads;
-  L->nwarps = (unsigned)((nthreads + 31) / 32);
-  L->nblocks = nblocks;
-  L->dyn_off = dyn_off;
-  L->user_shared = shared;
-  L->reserved_off = (shared + 15) & ~(size_t)15;
-  L->shared_size = L->reserved_off + PTX_RESERVED_SHARED;
-  pthread_mutex_init(&L->lock, NULL);
-  if (cfg->cooperative) {
-    ptx_status st = launch_cooperative(L);
-    if (st != PTX_OK && err && errlen) snprintf(err, errlen, "%s", L->err);
-    ptx_thread_insn_count = L->insn_count;
-    pthread_mutex_destroy(&L->lock);
-    free(L);
-    return st;
-  }
-
-  unsigned workers = cfg->max_workers ? cfg->max_workers : default_workers();
-  if (workers > nblocks) workers = (unsigned)nblocks;
+/* Runs the blocks of L: all at once (cooperative) or over the worker pool. */
+static ptx_status run_grid(ptx_launch_state *L) {
+  if (L->cfg.cooperative) return launch_cooperative(L);
+  unsigned workers = L->cfg.max_workers ? L->cfg.max_workers : default_workers();
+  if (workers > L->nblocks) workers = (unsigned)L->nblocks;
   job j = {L, (int)workers - 1, 0, NULL};
   if (j.helpers_wanted > 0) {
     pthread_mutex_lock(&pool_lock);
@@ -223,12 +199,56 @@ ptx_status ptx_launch(const ptx_kernel *kern, const ptx_launch_config *cfg, char
     while (j.helpers_active > 0) pthread_cond_wait(&pool_done, &pool_lock);
     pthread_mutex_unlock(&pool_lock);
   }
-  ptx_status st = L->status;
+  return L->status;
+}
+
+/* One grid and, after it, the grids it launched (dynamic parallelism). */
+static ptx_status launch_tree(const ptx_func *k, const ptx_launch_config *cfg, ptx_cdp_tree *tree, unsigned depth,
+                              char *err, size_t errlen) {
+  if (err && errlen) err[0] = 0;
+  if (!k || !cfg) return PTX_ERR_INVALID_VALUE;
+  ptx_status st = ptx_launch_check(k, cfg->grid, cfg->block, cfg->dynamic_shared_bytes, err, errlen);
+  if (st != PTX_OK) return st;
+  if (cfg->params_size < k->param_bytes || (k->param_bytes && !cfg->params))
+    return bad_config(err, errlen, PTX_ERR_INVALID_VALUE, "parameter buffer has %llu bytes, fewer than the kernel needs", k->name,
+                      (unsigned long long)cfg->params_size);
+  ptx_launch_state *L = calloc(1, sizeof *L);
+  if (!L) return PTX_ERR_NO_MEMORY;
+  unsigned long long nthreads = (unsigned long long)cfg->block[0] * cfg->block[1] * cfg->block[2];
+  size_t dyn_off = ((size_t)k->shared_bytes + 15) & ~(size_t)15;
+  size_t shared = dyn_off + cfg->dynamic_shared_bytes;
+  L->k = k;
+  L->mod = k->mod;
+  L->cfg = *cfg;
+  L->nthreads = (unsigned)nthreads;
+  L->nwarps = (unsigned)((nthreads + 31) / 32);
+  L->nblocks = (unsigned long long)cfg->grid[0] * cfg->grid[1] * cfg->grid[2];
+  L->dyn_off = dyn_off;
+  L->user_shared = shared;
+  L->reserved_off = (shared + 15) & ~(size_t)15;
+  L->shared_size = L->reserved_off + PTX_RESERVED_SHARED;
+  L->tree = tree;
+  L->depth = depth;
+  L->cdp_run_end = &L->cdp_run;
+  L->cdp_tail_end = &L->cdp_tail;
+  pthread_mutex_init(&L->lock, NULL);
+  st = ptx_cdp_finish(L, run_grid(L));
   if (st != PTX_OK && err && errlen) snprintf(err, errlen, "%s", L->err);
   ptx_thread_insn_count = L->insn_count;
   pthread_mutex_destroy(&L->lock);
   free(L);
   return st;
+}
+
+ptx_status ptx_launch_child(const ptx_func *k, const ptx_launch_config *cfg, ptx_cdp_tree *tree,
+                            unsigned depth, char *err, size_t errlen) {
+  return launch_tree(k, cfg, tree, depth, err, errlen);
+}
+
+__attribute__((visibility("default")))
+ptx_status ptx_launch(const ptx_kernel *kern, const ptx_launch_config *cfg, char *err, size_t errlen) {
+  ptx_cdp_tree tree = {0, cfg && cfg->pending_launch_limit ? cfg->pending_launch_limit : 2048, 0};
+  return launch_tree((const ptx_func *)kern, cfg, &tree, 0, err, errlen);
 }
 
 static const char *const status_names[] = {

@@ -353,6 +353,11 @@ static const opname op_table[] = {
   {"applypriority", OP_PREFETCH}, {"createpolicy", -1}, {"griddepcontrol", OP_NOP},
   {"cp", OP_CPASYNC}, {"bmsk", OP_BMSK}, {"szext", OP_SZEXT}, {"mbarrier", OP_MBAR},
   {"wmma", OP_WMMA},
+  {"vadd2", OP_VSIMD}, {"vadd4", OP_VSIMD}, {"vsub2", OP_VSIMD}, {"vsub4", OP_VSIMD},
+  {"vavrg2", OP_VSIMD}, {"vavrg4", OP_VSIMD}, {"vabsdiff2", OP_VSIMD}, {"vabsdiff4", OP_VSIMD},
+  {"vmin2", OP_VSIMD}, {"vmin4", OP_VSIMD}, {"vmax2", OP_VSIMD}, {"vmax4", OP_VSIMD},
+  {"vset2", OP_VSIMD}, {"vset4", OP_VSIMD}, {"vadd", OP_VSIMD}, {"vsub", OP_VSIMD},
+  {"vabsdiff", OP_VSIMD}, {"vmin", OP_VSIMD}, {"vmax", OP_VSIMD},
   {"tex", OP_TEX}, {"tld4", OP_TLD4}, {"txq", OP_TXQ}, {"suq", OP_TXQ}, {"suld", OP_SULD}, {"sust", OP_SUST},
 };
 
@@ -427,7 +432,107 @@ static int is_ignored_mod(const char *s, size_t n) {
 }
 
 
+/* ---- video instructions (vadd4, vabsdiff2, vset4, ... and scalar vadd, vabsdiff, ...) ----
+ * SIMD: vop.dtype.atype.btype{.sat|.add} d{.mask}, a{.asel}, b{.bsel}, c;  vset.atype.btype.cmp{.add}.
+ * Scalar (vec 1): vop.dtype.atype.btype{.sat}{.add|.min|.max} d{.dsel}, a{.asel}, b{.bsel}{, c}.
+ * The lane selectors, mask and signedness live in o[4].imm (VSEL_* in ptx_internal.h); for
+ * the scalar forms a selector is VSCAL_* (whole word, one byte or one half) and bop the
+ * secondary operation. vset, vshl, vshr and vmad have no scalar implementation. */
+static const modname video_ops[] = {
+  {"vadd", VID_ADD}, {"vsub", VID_SUB}, {"vavrg", VID_AVRG}, {"vabsdiff", VID_ABSDIFF},
+  {"vmin", VID_MIN}, {"vmax", VID_MAX}, {"vset", VID_SET}, {NULL, 0}};
+
+/* Sets what the opcode name says (operation, 2 or 4 lanes) and the defaults: a selects its
+ * own bytes / halves (.b3210, .h10), b its own (.b7654, .h32), every lane in the mask. */
+static void video_init(ptx_insn *in, const char *name, size_t n) {
+  in->t = T_U32;
+  if (name[n - 1] != '2' && name[n - 1] != '4') {   /* scalar: whole words, no merge */
+    in->vec = 1;
+    in->sub = (uint8_t)find_mod(video_ops, name, n);
+    in->o[4].imm = 0;
+    return;
+  }
+  in->vec = (uint8_t)(name[n - 1] - '0');
+  in->sub = (uint8_t)find_mod(video_ops, name, n - 1);
+  uint32_t asel = 0, bsel = 0;
+  for (uint32_t i = 0; i < in->vec; i++) {
+    asel |= i << (3 * i);
+    bsel |= (i + in->vec) << (3 * i);
+  }
+  in->o[4].imm = asel | bsel << 12 | ((1u << in->vec) - 1) << 24;
+}
+
+static int video_mod(ptx_insn *in, const char *s, size_t n, int *ntypes) {
+  int v = type_from_name(s, n);
+  if (v == T_U32 || v == T_S32) {
+    /* vop: d, a, b types; vset: a, b types (its result is unsigned) */
+    static const uint32_t vop_bits[3] = {VSEL_DSIGNED, VSEL_ASIGNED, VSEL_BSIGNED};
+    int k = (*ntypes)++ + (in->sub == VID_SET);
+    if (k > 2) return 0;
+    if (v == T_S32) in->o[4].imm |= vop_bits[k];
+    return 1;
+  }
+  if (n == 3 && memcmp(s, "add", 3) == 0) { in->flags |= F_VACC; return 1; }
+  if (in->vec == 1 && n == 3 && memcmp(s, "min", 3) == 0) { in->bop = VOP2_MIN; return 1; }
+  if (in->vec == 1 && n == 3 && memcmp(s, "max", 3) == 0) { in->bop = VOP2_MAX; return 1; }
+  if (n == 3 && memcmp(s, "sat", 3) == 0 && in->sub != VID_SET) { in->flags |= F_SAT; return 1; }
+  if (in->sub == VID_SET && (v = find_mod(cmp_mods, s, n)) >= 0 && v <= CMP_GE) { in->bop = (uint8_t)v; return 1; }
+  return 0;
+}
+
+/* A register operand's ".b3210"-style suffix: the mask of d (lanes named) or the selector of
+ * a / b (digits name the source byte or half of lanes high to low). */
+static void video_suffix(parser *P, ptx_insn *in, int idx, const char *sfx) {
+  size_t n = strlen(sfx);
+  if (in->vec == 1) {   /* scalar: .b0-.b3 or .h0-.h1 on d (merge), a or b */
+    uint32_t code = n == 2 && sfx[0] == 'b' && sfx[1] >= '0' && sfx[1] <= '3' ? VSCAL_B0 + (uint32_t)(sfx[1] - '0')
+                  : n == 2 && sfx[0] == 'h' && (sfx[1] == '0' || sfx[1] == '1') ? VSCAL_H0 + (uint32_t)(sfx[1] - '0') : 0;
+    if (!code || idx > 2) fatal(P, "bad video operand selector '.%s'", sfx);
+    int shift = idx == 0 ? 24 : idx == 1 ? 0 : 12;
+    uint64_t *imm = (uint64_t *)&in->o[4].imm;
+    *imm = (*imm & ~(0xfull << shift)) | (uint64_t)code << shift;
+    return;
+  }
+  int lanes = in->vec;
+  if (n < 2 || sfx[0] != (lanes == 4 ? 'b' : 'h') || (idx != 0 && n != (size_t)lanes + 1) || idx > 2)
+    fatal(P, "bad video operand selector '.%s'", sfx);
+  uint32_t field = 0;
+  for (size_t i = 1; i < n; i++) {
+    uint32_t d = (uint32_t)(sfx[i] - '0');
+    if (d >= (idx == 0 ? (uint32_t)lanes : 2u * lanes)) fatal(P, "bad video operand selector '.%s'", sfx);
+    if (idx == 0) field |= 1u << d;
+    else field |= d << (3 * (n - 1 - i));
+  }
+  uint64_t *imm = (uint64_t *)&in->o[4].imm;
+  if (idx == 0) *imm = (*imm & ~(0xfull << 24)) | (uint64_t)field << 24;
+  else if (idx == 1) *imm = (*imm & ~0xfffull) | field;
+  else *imm = (*imm & ~(0xfffull << 12)) | (uint64_t)field << 12;
+}
+
 /* Applies one ".mod" of an opcode; returns 0 if the modifier is unknown. */
+/* Modifiers of cp.async.bulk (non-tensor): the state spaces (dst first), the mbarrier completion,
+ * bulk-group completion, cache hints; bulk-group commit/wait and prefetch are no-ops here.
+ * Multicast (to several CTAs of a cluster) is refused: clusters are one CTA here. */
+static int cpasync_bulk_mod(ptx_insn *in, const char *s, size_t n) {
+  int global = n == 6 && memcmp(s, "global", 6) == 0;
+  int shared = (n == 6 && memcmp(s, "shared", 6) == 0) || (n == 15 && memcmp(s, "shared::cluster", 15) == 0) ||
+               (n == 11 && memcmp(s, "shared::cta", 11) == 0);
+  if (global || shared) {
+    if (!(in->bop & CPA_SPACE_SEEN) && global) in->bop |= CPA_TO_GLOBAL;
+    in->bop |= CPA_SPACE_SEEN;
+    return 1;
+  }
+  if (n == 28 && memcmp(s, "mbarrier::complete_tx::bytes", 28) == 0) { in->bop |= CPA_MBAR; return 1; }
+  if (n == 10 && memcmp(s, "bulk_group", 10) == 0) return 1;
+  if ((n == 12 && memcmp(s, "commit_group", 12) == 0) || (n == 10 && memcmp(s, "wait_group", 10) == 0) ||
+      (n == 8 && memcmp(s, "prefetch", 8) == 0)) {
+    in->bop |= CPA_NOP;
+    return 1;
+  }
+  if ((n == 4 && memcmp(s, "read", 4) == 0) || (n == 2 && memcmp(s, "L2", 2) == 0)) return 1;
+  return 0;
+}
+
 static int apply_mod(parser *P, ptx_insn *in, const char *s, size_t n, int *ntypes) {
   int v;
   (void)P;
@@ -447,6 +552,7 @@ static int apply_mod(parser *P, ptx_insn *in, const char *s, size_t n, int *ntyp
     if (in->sub != WMMA_MMA && (*ntypes)++ == 0) in->t = T_F32;
     return 1;
   }
+  if (in->op == OP_VSIMD) return video_mod(in, s, n, ntypes);
   if ((v = type_from_name(s, n)) != T_NONE) {
     if ((*ntypes)++ == 0) in->t = (uint8_t)v;
     else in->t2 = (uint8_t)v;
@@ -511,6 +617,8 @@ static int apply_mod(parser *P, ptx_insn *in, const char *s, size_t n, int *ntyp
     /* cp.async.{ca,cg}.shared.global [dst], [src], size{, src-size}: a copy done at once;
      * commit_group / wait_group / wait_all then have nothing to wait for */
     if (n == 5 && memcmp(s, "async", 5) == 0) return 1;
+    if (n == 4 && memcmp(s, "bulk", 4) == 0) { in->bop |= CPA_BULK; return 1; }
+    if (in->bop & CPA_BULK) return cpasync_bulk_mod(in, s, n);
     if ((n == 12 && memcmp(s, "commit_group", 12) == 0) || (n == 10 && memcmp(s, "wait_group", 10) == 0) ||
         (n == 8 && memcmp(s, "wait_all", 8) == 0)) {
       in->op = OP_NOP;
@@ -796,6 +904,11 @@ static void parse_operand(parser *P, ptx_insn *in, ptx_operand *o, int idx) {
   }
   if (tok(P)->kind != TK_IDENT) fatal(P, "bad operand");
   char *name = take_ident(P);
+  char *sel = in->op == OP_VSIMD ? strchr(name, '.') : NULL;
+  if (sel) {
+    *sel = 0;
+    video_suffix(P, in, idx, sel + 1);
+  }
   int r0 = in->op == OP_BRA ? -1 : find_reg(P, name);
   int fi = in->op == OP_BRA || in->op == OP_CALL ? -1 : find_func_index(P, name);
   if (strcmp(name, "_") == 0 || (in->op == OP_CALL && indirect_call(in, idx))) {
@@ -895,6 +1008,7 @@ static void parse_instruction(parser *P) {
   if (op == -2) fatal(P, "unsupported instruction '%.*s'", (int)blen, s);
   if (op == -1) fatal(P, "unsupported instruction '%.*s'", (int)len, s);
   in->op = (uint16_t)op;
+  if (op == OP_VSIMD) video_init(in, s, blen);
   int ntypes = 0;
   const char *q = dot;
   while (q && q < s + len) {
@@ -903,6 +1017,12 @@ static void parse_instruction(parser *P) {
     size_t mlen = e ? (size_t)(e - m) : (size_t)(s + len - m);
     /* L2::cache_hint, L1::no_allocate, v8::...: hints; shared::cta etc.: the base space */
     const char *cc = memchr(m, ':', mlen);
+    if (cc && in->op == OP_CPASYNC && (in->bop & CPA_BULK) && m[0] != 'L') {   /* shared::cluster, mbarrier::... */
+      if (!apply_mod(P, in, m, mlen, &ntypes))
+        fatal(P, "unsupported instruction modifier '.%.*s' in '%.*s'", (int)mlen, m, (int)len, s);
+      q = e;
+      continue;
+    }
     if (cc) {
       if (mlen >= 2 && (m[0] == 'L' || m[0] == 'v')) {
         q = e;
@@ -1371,7 +1491,35 @@ static void parse_perf_directives(parser *P, ptx_func *f) {
 static const struct { const char *name; int builtin; } builtins[] = {
   {"vprintf", BUILTIN_VPRINTF}, {"__assertfail", BUILTIN_ASSERTFAIL},
   {"malloc", BUILTIN_MALLOC}, {"free", BUILTIN_FREE},
+  {"__cudaCDP2GetParameterBufferV2", BUILTIN_CDP_PARAM_BUFFER_V2},
+  {"__cudaCDP2LaunchDeviceV2", BUILTIN_CDP_LAUNCH_V2}, {"__cudaCDP2LaunchDeviceV2_ptsz", BUILTIN_CDP_LAUNCH_V2},
+  {"__cudaCDP2GetParameterBuffer", BUILTIN_CDP_PARAM_BUFFER},
+  {"__cudaCDP2LaunchDevice", BUILTIN_CDP_LAUNCH}, {"__cudaCDP2LaunchDevice_ptsz", BUILTIN_CDP_LAUNCH},
+  {"__cudaCDP2StreamCreateWithFlags", BUILTIN_CDP_STREAM_CREATE},
+  {"__cudaCDP2StreamDestroy", BUILTIN_CDP_STREAM_DESTROY},
+  {"__cudaCDP2EventCreateWithFlags", BUILTIN_CDP_EVENT_CREATE},
+  {"__cudaCDP2EventRecord", BUILTIN_CDP_EVENT_RECORD}, {"__cudaCDP2EventRecord_ptsz", BUILTIN_CDP_EVENT_RECORD},
+  {"__cudaCDP2EventRecordWithFlags", BUILTIN_CDP_EVENT_RECORD},
+  {"__cudaCDP2EventRecordWithFlags_ptsz", BUILTIN_CDP_EVENT_RECORD},
+  {"__cudaCDP2EventDestroy", BUILTIN_CDP_EVENT_DESTROY},
+  {"__cudaCDP2StreamWaitEvent", BUILTIN_CDP_STREAM_WAIT_EVENT},
+  {"__cudaCDP2StreamWaitEvent_ptsz", BUILTIN_CDP_STREAM_WAIT_EVENT},
+  {"__cudaCDP2GetLastError", BUILTIN_CDP_GET_LAST_ERROR},
+  {"__cudaCDP2PeekAtLastError", BUILTIN_CDP_PEEK_AT_LAST_ERROR},
+  {"__cudaCDP2DeviceGetAttribute", BUILTIN_CDP_DEVICE_GET_ATTRIBUTE},
+  {"__cudaCDP2GetDevice", BUILTIN_CDP_GET_DEVICE},
+  {"__cudaCDP2GetDeviceCount", BUILTIN_CDP_GET_DEVICE_COUNT},
+  {"__cudaCDP2RuntimeGetVersion", BUILTIN_CDP_RUNTIME_GET_VERSION},
+  {"__cudaCDP2Malloc", BUILTIN_CDP_MALLOC}, {"__cudaCDP2Free", BUILTIN_CDP_FREE},
 };
+
+/* The builtin an external function name stands for; the device runtime's other entry points
+ * load and are refused when called. */
+static int builtin_of(const char *name) {
+  for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++)
+    if (strcmp(builtins[i].name, name) == 0) return builtins[i].builtin;
+  return strncmp(name, "__cudaCDP2", 10) == 0 ? BUILTIN_CDP_OTHER : BUILTIN_NONE;
+}
 
 static void parse_function(parser *P, int is_entry, int is_extern) {
   next(P);   /* .entry / .func */
@@ -1394,8 +1542,7 @@ static void parse_function(parser *P, int is_entry, int is_extern) {
       f->name = keep;
       f->is_entry = is_entry;
       f->is_extern = 1;
-      for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++)
-        if (strcmp(builtins[i].name, f->name) == 0) f->builtin = builtins[i].builtin;
+      f->builtin = builtin_of(f->name);
     }
     clear_fsyms(P, 0);
     P->fn = NULL;

@@ -390,3 +390,29 @@ extern "C" __global__ void bad_fptr(int *p, unsigned long long bad, int split) {
   int (*f)(int) = t < split ? fp_table[0] : (int (*)(int))bad;
   p[t] = f(t);
 }
+
+// Stream compaction by ballot (cdpQuadtree's partition): each warp splits its 256 values into
+// those below and not below `pivot`, writing each group densely by ballot rank. nvcc places the
+// block after the second `if` before the loop header, so lanes meet at shfl.sync after a
+// backward jump, those that skipped the store first: the shfl must wait for the others.
+extern "C" __global__ void ballot_compact(const float *in, float *out, int *counts, float pivot) {
+  int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  unsigned lt = (1u << lane) - 1;
+  int begin = warp * 256, end = begin + 256, c[2] = {0, 0};
+  for (int i = begin + lane; __any_sync(0xffffffffu, i < end); i += 32) {
+    bool live = i < end;
+    float v = live ? in[i] : 0.0f;
+    bool pred = live && v < pivot;
+    unsigned vote = __ballot_sync(0xffffffffu, pred);
+    if (pred) out[begin + c[0] + __popc(vote & lt)] = v;
+    c[0] += __shfl_sync(0xffffffffu, __popc(vote), 0);
+    pred = live && v >= pivot;
+    vote = __ballot_sync(0xffffffffu, pred);
+    if (pred) out[end - 1 - (c[1] + __popc(vote & lt))] = v;
+    c[1] += __shfl_sync(0xffffffffu, __popc(vote), 0);
+  }
+  if (lane == 0) {
+    counts[2 * warp] = c[0];
+    counts[2 * warp + 1] = c[1];
+  }
+}

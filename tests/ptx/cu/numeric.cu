@@ -109,3 +109,44 @@ extern "C" __global__ void mathd(const double *a, double *out) {
   o[3] = sin(x);
   o[4] = pow(fabs(x) + 0.1, 0.3);
 }
+
+// Accesses and operations the engine runs through whole-warp fast paths (coalesced, broadcast
+// and scattered loads and stores of every width, float2, generic shared pointers, setp, f32
+// arithmetic and fma). Block 0 runs full warps; in block 1 every fourth lane sits out, which
+// takes the lane-by-lane paths: the results must be the same either way.
+extern "C" __global__ void fastpaths(const float *fa, const float *fb, const int *ia, const int *ib,
+                                     const long long *la, const long long *lb, const signed char *ca,
+                                     const short *sa, const float2 *f2, float2 *f2o, int *cmp, float *fo,
+                                     long long *misc, signed char *co, short *so) {
+  __shared__ int sh[64];
+  int t = blockIdx.x * blockDim.x + threadIdx.x;
+  sh[threadIdx.x] = ia[t] ^ 0x5a5a;
+  __syncthreads();
+  if (blockIdx.x == 0 || (t & 3) != 1) {
+    float x = fa[t], y = fb[t];
+    int i = ia[t], j = ib[t];
+    unsigned ui = (unsigned)i, uj = (unsigned)j;
+    long long p = la[t], q = lb[t];
+    unsigned long long up = (unsigned long long)p, uq = (unsigned long long)q;
+    int *c = cmp + t * 24;
+    c[0] = x < y; c[1] = x <= y; c[2] = x > y; c[3] = x >= y; c[4] = x == y; c[5] = x != y;
+    c[6] = !(x >= y); c[7] = i < j; c[8] = i <= j; c[9] = i > j; c[10] = i >= j; c[11] = i == j;
+    c[12] = i != j; c[13] = ui < uj; c[14] = ui <= uj; c[15] = ui > uj; c[16] = ui >= uj;
+    c[17] = p < q; c[18] = p >= q; c[19] = up < uq; c[20] = up >= uq; c[21] = p == q; c[22] = p != q;
+    c[23] = !(x <= y);
+    float *f = fo + t * 5;
+    f[0] = x + y; f[1] = x - y; f[2] = x * y; f[3] = x / y; f[4] = fmaf(x, y, f[0]);
+    long long *m = misc + t * 6;
+    m[0] = la[0] + lb[3];                       // broadcast loads
+    m[1] = ca[t] * 1000 + sa[t];                // coalesced signed 8- and 16-bit loads
+    m[2] = ia[(t * 7) % 64] + (long long)ib[63 - t % 64] * 3;   // scattered
+    const volatile int *gp = blockIdx.x == 0 ? sh : ia + 64;   // generic: shared, or global
+    m[3] = (int)((unsigned)gp[threadIdx.x] + (unsigned)gp[5]);
+    m[4] = la[(t * 5) % 64] - lb[t];
+    m[5] = ((const unsigned char *)ca)[t] + ((const unsigned short *)sa)[t] * 7;
+    co[t] = (signed char)(i * 3);
+    so[t] = (short)(j - i);
+    float2 v = f2[t];
+    f2o[t] = make_float2(v.y * 2.0f, v.x - 1.0f);
+  }
+}
