@@ -5,7 +5,7 @@
  * compares with a CPU reference; then the logs, the refused inputs and a failed link.
  * Arguments: rdc_link.ptx rdc_link_part.fatbin. Prints "PASS culink" when all is well.
  */
-#include <cuda.h>
+#include "drv_check.h"
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,24 +13,7 @@
 
 #include "../tools/mix_check.h"
 
-static int failures;
 
-#define EXPECT(c) \
-  do { \
-    if (!(c)) { \
-      fprintf(stderr, "%s:%d: expected %s\n", __FILE__, __LINE__, #c); \
-      failures++; \
-    } \
-  } while (0)
-
-#define CHECK_CU(call) \
-  do { \
-    CUresult r_ = (call); \
-    if (r_ != CUDA_SUCCESS) { \
-      fprintf(stderr, "%s:%d: %s -> %d\n", __FILE__, __LINE__, #call, (int)r_); \
-      exit(1); \
-    } \
-  } while (0)
 
 static char *slurp(const char *path, size_t *len) {
   FILE *f = fopen(path, "rb");
@@ -129,6 +112,6 @@ int main(int argc, char **argv) {
   test_refusals(argv[1]);
   CHECK_CU(cuDevicePrimaryCtxRelease(dev));
   free(fatbin);
-  printf("%s culink\n", failures ? "FAIL" : "PASS");
-  return failures ? 1 : 0;
+  printf("%s culink\n", test_failures ? "FAIL" : "PASS");
+  return test_failures ? 1 : 0;
 }

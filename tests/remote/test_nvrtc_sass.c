@@ -7,21 +7,12 @@
  * cannot run (sm_86: a newer minor; sm_90: another major) must be refused, as a GPU refuses
  * them, without the twin standing in. (The CPU device, which runs no SASS, gets the twins:
  * kernels/apps/nvrtc_cubin.) */
-#include <cuda.h>
+#include "drv_check.h"
 #include <dlfcn.h>
 #include <nvrtc.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-static int failures;
-
-#define CHECK(cond)                                                       \
-  do {                                                                    \
-    if (!(cond)) {                                                        \
-      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-      failures++;                                                         \
-    }                                                                     \
-  } while (0)
 
 static const char source[] =
     "extern \"C\" __global__ void twice(int *v) { v[threadIdx.x] *= 2; }\n";
@@ -69,21 +60,21 @@ int main(void) {
   CUdevice dev;
   CUcontext ctx;
   int major = 0, minor = 0, elf, ptx;
-  CHECK(cuInit(0) == CUDA_SUCCESS);
-  CHECK(cuDeviceGet(&dev, 0) == CUDA_SUCCESS);
-  CHECK(cuDeviceGetAttribute(&major, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, dev) == CUDA_SUCCESS);
-  CHECK(cuDeviceGetAttribute(&minor, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, dev) == CUDA_SUCCESS);
-  CHECK(major == 8 && minor == 0);
-  CHECK(cuCtxCreate(&ctx, NULL, 0, dev) == CUDA_SUCCESS);
+  EXPECT(cuInit(0) == CUDA_SUCCESS);
+  EXPECT(cuDeviceGet(&dev, 0) == CUDA_SUCCESS);
+  EXPECT(cuDeviceGetAttribute(&major, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, dev) == CUDA_SUCCESS);
+  EXPECT(cuDeviceGetAttribute(&minor, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, dev) == CUDA_SUCCESS);
+  EXPECT(major == 8 && minor == 0);
+  EXPECT(cuCtxCreate(&ctx, NULL, 0, dev) == CUDA_SUCCESS);
   loads(&elf, &ptx);
-  CHECK(elf == 0 && ptx == 0);                 /* the mock is the driver, and nothing loaded yet */
-  CHECK(load(80, &elf, &ptx) == CUDA_SUCCESS);
-  CHECK(elf == 1 && ptx == 0);                 /* the cubin itself, not its PTX */
-  CHECK(load(86, &elf, &ptx) == CUDA_ERROR_NO_BINARY_FOR_GPU);
-  CHECK(elf == 1 && ptx == 0);
-  CHECK(load(90, &elf, &ptx) == CUDA_ERROR_NO_BINARY_FOR_GPU);
-  CHECK(elf == 1 && ptx == 0);
-  CHECK(cuCtxDestroy(ctx) == CUDA_SUCCESS);
-  printf("%s nvrtc_sass (%d failures)\n", failures ? "FAIL" : "PASS", failures);
-  return failures ? 1 : 0;
+  EXPECT(elf == 0 && ptx == 0);                 /* the mock is the driver, and nothing loaded yet */
+  EXPECT(load(80, &elf, &ptx) == CUDA_SUCCESS);
+  EXPECT(elf == 1 && ptx == 0);                 /* the cubin itself, not its PTX */
+  EXPECT(load(86, &elf, &ptx) == CUDA_ERROR_NO_BINARY_FOR_GPU);
+  EXPECT(elf == 1 && ptx == 0);
+  EXPECT(load(90, &elf, &ptx) == CUDA_ERROR_NO_BINARY_FOR_GPU);
+  EXPECT(elf == 1 && ptx == 0);
+  EXPECT(cuCtxDestroy(ctx) == CUDA_SUCCESS);
+  printf("%s nvrtc_sass (%d failures)\n", test_failures ? "FAIL" : "PASS", test_failures);
+  return test_failures ? 1 : 0;
 }

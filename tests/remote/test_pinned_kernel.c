@@ -4,19 +4,11 @@
  * kernel spinning on a flag the host sets after the launch sees it. Run in-process (where
  * libgpushim maps every page-locked allocation) and straight on the CPU device. Across a link
  * only memory allocated as mapped is (docs/remoting.md). Prints "PASS pinned" when all is well. */
-#include <cuda.h>
+#include "drv_check.h"
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-#define CHECK_CU(call) \
-  do { \
-    CUresult r_ = (call); \
-    if (r_ != CUDA_SUCCESS) { \
-      fprintf(stderr, "%s:%d: %s -> %d\n", __FILE__, __LINE__, #call, (int)r_); \
-      exit(1); \
-    } \
-  } while (0)
 
 /* twice(p, n): p[i] = 2 * p[i] + 1;  wait(flag, out): spins until *flag != 0 (at most ~2^26
  * polls), then *out = *flag */
@@ -49,7 +41,6 @@ int main(void) {
   CHECK_CU(cuModuleLoadData(&mod, ptx));
   CHECK_CU(cuModuleGetFunction(&twice, mod, "twice"));
   CHECK_CU(cuModuleGetFunction(&wait, mod, "wait"));
-  int failures = 0;
 
   unsigned n = 10000;
   uint32_t *h = NULL;
@@ -59,7 +50,7 @@ int main(void) {
   void *args[] = {&p, &n};
   CHECK_CU(cuLaunchKernel(twice, (n + 255) / 256, 1, 1, 256, 1, 1, 0, NULL, args, NULL));
   CHECK_CU(cuCtxSynchronize());
-  for (unsigned i = 0; i < n; i++) failures += h[i] != i * 14u + 1;
+  for (unsigned i = 0; i < n; i++) test_failures += h[i] != i * 14u + 1;
 
   volatile uint32_t *flag = NULL;   /* [0] the flag, [1] what the kernel saw */
   CHECK_CU(cuMemHostAlloc((void **)&flag, 2 * sizeof *flag, 0));
@@ -70,13 +61,13 @@ int main(void) {
   CHECK_CU(cuLaunchKernel(wait, 1, 1, 1, 1, 1, 1, 0, NULL, wargs, NULL));
   flag[0] = 9;
   CHECK_CU(cuCtxSynchronize());
-  failures += flag[1] != 9;
+  test_failures += flag[1] != 9;
 
   CHECK_CU(cuMemFreeHost((void *)flag));
   CHECK_CU(cuMemFreeHost(h));
   CHECK_CU(cuModuleUnload(mod));
-  if (failures) {
-    fprintf(stderr, "FAIL pinned: %d failures\n", failures);
+  if (test_failures) {
+    fprintf(stderr, "FAIL pinned: %d failures\n", test_failures);
     return 1;
   }
   printf("PASS pinned\n");

@@ -10,30 +10,13 @@
  * cuOccupancyMaxPotentialBlockSize, with and without a shared-memory function of the block
  * size, must match a search over cuOccupancyMaxActiveBlocksPerMultiprocessor done here.
  * Prints "PASS vmm" when all is well. */
-#include <cuda.h>
+#include "drv_check.h"
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int failures;
 
-#define EXPECT(c) \
-  do { \
-    if (!(c)) { \
-      fprintf(stderr, "%s:%d: expected %s\n", __FILE__, __LINE__, #c); \
-      failures++; \
-    } \
-  } while (0)
-
-#define CHECK_CU(call) \
-  do { \
-    CUresult r_ = (call); \
-    if (r_ != CUDA_SUCCESS) { \
-      fprintf(stderr, "%s:%d: %s -> %d\n", __FILE__, __LINE__, #call, (int)r_); \
-      exit(1); \
-    } \
-  } while (0)
 
 /* bump(p, n, v): p[i] += v for i < n */
 static const char bump_ptx[] =
@@ -215,8 +198,8 @@ int main(void) {
   test_adjacent(dev);
   test_occupancy(dev);
   CHECK_CU(cuModuleUnload(mod));
-  if (failures) {
-    fprintf(stderr, "FAIL vmm: %d failures\n", failures);
+  if (test_failures) {
+    fprintf(stderr, "FAIL vmm: %d failures\n", test_failures);
     return 1;
   }
   printf("PASS vmm\n");
