@@ -266,8 +266,9 @@ static void t_fastpaths(void) {
                   p == q, p != q, !(x <= y)};
     float wf[5] = {x + y, x - y, x * y, x / y, 0};
     wf[4] = fmaf(x, y, wf[0]);
-    long long wm[6] = {la[0] + lb[3], ca[t] * 1000 + sa[t], ia[(t * 7) % 64] + (long long)ib[63 - t % 64] * 3,
-                       0, la[(t * 5) % 64] - lb[t], ((unsigned char *)ca)[t] + ((unsigned short *)sa)[t] * 7};
+    long long wm[6] = {(long long)((unsigned long long)la[0] + (unsigned long long)lb[3]), ca[t] * 1000 + sa[t],
+                       ia[(t * 7) % 64] + (long long)ib[63 - t % 64] * 3, 0,
+                       (long long)((unsigned long long)la[(t * 5) % 64] - (unsigned long long)lb[t]), ((unsigned char *)ca)[t] + ((unsigned short *)sa)[t] * 7};
     int key = t < 64 ? 0x5a5a : 0;   /* block 0 reads shared memory (ia ^ 0x5a5a), block 1 ia */
     wm[3] = t < 64 ? (int)((unsigned)(ia[t] ^ key) + (unsigned)(ia[5] ^ key))
                    : (int)((unsigned)ia[t] + (unsigned)ia[69]);
@@ -278,7 +279,7 @@ static void t_fastpaths(void) {
     for (int c = 0; c < 24; c++) CHECK(cmp[t * 24 + c] == wc[c], "t=%d cmp %d (%g %g %d %d %lld %lld): %d want %d", t, c, x, y, i, j, p, q, cmp[t * 24 + c], wc[c]);
     for (int c = 0; c < 5; c++) CHECK(same_float(fo[t * 5 + c], wf[c]), "t=%d f%d(%g, %g): %a want %a", t, c, x, y, fo[t * 5 + c], wf[c]);
     for (int c = 0; c < 6; c++) CHECK(misc[t * 6 + c] == wm[c], "t=%d misc %d: %lld want %lld", t, c, misc[t * 6 + c], wm[c]);
-    CHECK(co[t] == (signed char)(i * 3) && so[t] == (short)(j - i), "t=%d narrow stores %d %d", t, co[t], so[t]);
+    CHECK(co[t] == (signed char)(ui * 3u) && so[t] == (short)(uj - ui),   /* wrapping, as in PTX */ "t=%d narrow stores %d %d", t, co[t], so[t]);
     CHECK(f2o[2 * t] == f2[2 * t + 1] * 2.0f && f2o[2 * t + 1] == f2[2 * t] - 1.0f, "t=%d float2", t);
   }
 }
