@@ -42,11 +42,12 @@ void gs_client_note_alloc(CUdeviceptr p, uint64_t size, int global) {
   pthread_mutex_unlock(&alloc_lock);
 }
 
-int gs_client_forget_alloc(CUdeviceptr p) {
+/* Forgets the allocation based at p; `global_too` also forgets one noted as global. */
+static int forget(CUdeviceptr p, int global_too) {
   pthread_mutex_lock(&alloc_lock);
   int rc = -1;
   for (size_t i = 0; i < nallocs; i++)
-    if (allocs[i].base == p && !allocs[i].global) {
+    if (allocs[i].base == p && (global_too || !allocs[i].global)) {
       allocs[i] = allocs[--nallocs];
       rc = 0;
       break;
@@ -55,15 +56,8 @@ int gs_client_forget_alloc(CUdeviceptr p) {
   return rc;
 }
 
-void gs_client_forget_mapping(CUdeviceptr p) {
-  pthread_mutex_lock(&alloc_lock);
-  for (size_t i = 0; i < nallocs; i++)
-    if (allocs[i].base == p) {
-      allocs[i] = allocs[--nallocs];
-      break;
-    }
-  pthread_mutex_unlock(&alloc_lock);
-}
+int gs_client_forget_alloc(CUdeviceptr p) { return forget(p, 0); }
+void gs_client_forget_mapping(CUdeviceptr p) { (void)forget(p, 1); }
 
 int gs_client_is_device(CUdeviceptr p) {
   pthread_mutex_lock(&alloc_lock);
